@@ -1,0 +1,53 @@
+# tuntcp - `make` builds everything into build/; `make test` runs every test;
+# `make demo` runs the ping-pong demo in a private network namespace.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+CPPFLAGS += -Istack -Itun -Iruntime
+LDLIBS  += -lpthread
+B       := build
+
+STACK_SRC   := $(wildcard stack/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c) tun/tun.c
+APPS        := pingpong-server pingpong-client echo-server
+CHECK_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/check_*.c))
+TEST_LIB    := tests/harness.c
+
+STACK_OBJ   := $(STACK_SRC:%.c=$(B)/%.o)
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o)
+CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+all: $(APPS:%=$(B)/%) $(CHECK_TESTS:%=$(B)/tests/%)
+
+$(B)/%.o: %.c $(wildcard stack/*.h tun/*.h runtime/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libtuntcp.a: $(STACK_OBJ) $(RUNTIME_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/%: $(B)/apps/%.o $(B)/libtuntcp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/check_%: $(B)/tests/check_%.o $(TEST_LIB:%.c=$(B)/%.o) $(B)/libtuntcp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# Unit and simulation tests (no root), then integration tests over TUN.
+test: deps all
+	@tests/run-unit.sh $(CHECK_TESTS:%=$(B)/tests/%)
+	@tests/integration/run.sh
+
+unit: all
+	@tests/run-unit.sh $(CHECK_TESTS:%=$(B)/tests/%)
+
+demo: deps all
+	@apps/demo.sh
+
+deps:
+	@tests/deps.sh
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all test unit demo deps clean
+.SECONDARY:

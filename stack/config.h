@@ -1,0 +1,26 @@
+/* config.h - every tunable of the core, one line each, with its reason.
+ * Runtime options (--msl, --isn, ...) override the ones marked "default". */
+#ifndef TUNTCP_CONFIG_H
+#define TUNTCP_CONFIG_H
+
+#define STACK_MAX_CONNS        1024     /* TCBs per stack (listeners included) */
+#define STACK_HASH_BUCKETS     1024     /* connection demux table, power of two */
+#define STACK_MTU              1500     /* default link MTU: MSS = MTU - 40 */
+
+#define IP_DEFAULT_TTL         64       /* as Linux */
+
+#define TCP_DEFAULT_MSL_MS     30000    /* default: TIME-WAIT = 2*MSL = 60 s, as Linux */
+#define TCP_DEFAULT_MSS        536      /* RFC 9293 3.7.1: when the peer sends no MSS option */
+#define TCP_SNDBUF             (256 * 1024) /* bytes queued for sending per connection */
+#define TCP_RCVBUF             65535    /* receive buffer = largest unscaled window */
+#define TCP_RTO_INITIAL_MS     1000     /* RFC 6298 2.1: initial RTO 1 s */
+#define TCP_RTO_MAX_MS         60000    /* upper bound while backing off */
+#define TCP_SYN_RETRIES        6        /* SYN / SYN-ACK retransmissions before giving up (Linux: 6) */
+#define TCP_DATA_RETRIES       8        /* data / FIN retransmissions before ETIMEDOUT */
+#define TCP_PERSIST_MIN_MS     200      /* zero-window probe interval bounds */
+#define TCP_PERSIST_MAX_MS     60000
+#define TCP_EPHEMERAL_LO       49152    /* connect()'s local ports, RFC 6335 range */
+#define TCP_EPHEMERAL_HI       65535
+#define TCP_BACKLOG_MAX        128      /* listen() backlog is clamped to this (somaxconn) */
+
+#endif

@@ -1,0 +1,37 @@
+/* ip.c - IPv4 input: validate the header (wire.c), check the addresses, hand the
+ * payload to ICMP or TCP. RFC 791, RFC 1122 3.2.1. Entry point: ip_input. */
+#include "tcp_priv.h"
+
+/* RFC 1122 3.2.1.3: a source that is zero, broadcast, multicast or ourselves is bogus. */
+static bool ip_src_bogus(const struct stack *s, uint32_t src)
+{
+	return src == 0 || src == 0xffffffffu || (src >> 28) == 0xe || src == s->cfg.addr;
+}
+
+void ip_input(struct stack *s, const uint8_t *pkt, size_t len)
+{
+	struct ip_pkt ip;
+	int reason = ip_parse(&ip, pkt, len);
+
+	if (reason)
+		goto drop;
+	reason = STAT_DROP_IP_NOT_US;
+	if (ip.dst != s->cfg.addr)
+		goto drop;
+	reason = STAT_DROP_IP_SRC;
+	if (ip_src_bogus(s, ip.src))
+		goto drop;
+	switch (ip.proto) {
+	case IPPROTO_TCP_:
+		tcp_input(s, &ip, pkt, len);
+		return;
+	case IPPROTO_ICMP_:
+		icmp_input(s, &ip, pkt, len);
+		return;
+	default:
+		reason = STAT_DROP_IP_PROTO;   /* not implemented: ICMP protocol unreachable */
+		goto drop;
+	}
+drop:
+	stack_drop(s, reason, pkt, len);
+}

@@ -1,0 +1,151 @@
+/* stack.c - struct stack and the core's entry points: stack_new, stack_input,
+ * stack_poll, stack_next_deadline; emit, trace and drop helpers used by the
+ * rest of stack/. Every entry point records `now` for the code below it. */
+#include <stdlib.h>
+#include <string.h>
+#include "tcp_priv.h"
+
+static const char *const stat_names[STAT_COUNT] = {
+	[STAT_IP_IN] = "ip packets received",
+	[STAT_IP_OUT] = "ip packets sent",
+	[STAT_TCP_IN] = "tcp segments received",
+	[STAT_TCP_OUT] = "tcp segments sent",
+	[STAT_ICMP_ECHO] = "icmp echo requests answered",
+	[STAT_RST_SENT] = "tcp resets sent",
+	[STAT_RETRANSMIT] = "tcp retransmissions",
+	[STAT_CHALLENGE_ACK] = "tcp challenge acks sent",
+	[STAT_DROP_IP_SHORT] = "drop: ip packet shorter than its header",
+	[STAT_DROP_IP_VERSION] = "drop: ip version is not 4",
+	[STAT_DROP_IP_IHL] = "drop: ip header length invalid",
+	[STAT_DROP_IP_LEN] = "drop: ip total length invalid",
+	[STAT_DROP_IP_CSUM] = "drop: ip header checksum",
+	[STAT_DROP_IP_FRAG] = "drop: ip fragment (not supported)",
+	[STAT_DROP_IP_NOT_US] = "drop: ip destination not ours",
+	[STAT_DROP_IP_SRC] = "drop: ip source invalid",
+	[STAT_DROP_IP_PROTO] = "drop: ip protocol not supported",
+	[STAT_DROP_ICMP_SHORT] = "drop: icmp too short",
+	[STAT_DROP_ICMP_CSUM] = "drop: icmp checksum",
+	[STAT_DROP_ICMP_TYPE] = "drop: icmp type not supported",
+	[STAT_DROP_TCP_SHORT] = "drop: tcp segment shorter than its header",
+	[STAT_DROP_TCP_OFF] = "drop: tcp data offset invalid",
+	[STAT_DROP_TCP_CSUM] = "drop: tcp checksum",
+	[STAT_DROP_TCP_OPT] = "drop: tcp option malformed",
+	[STAT_DROP_TCP_PORT0] = "drop: tcp port 0",
+	[STAT_DROP_TCP_NO_CONN] = "drop: tcp no connection (reset sent)",
+	[STAT_DROP_TCP_LISTEN] = "drop: tcp listen, not a SYN",
+	[STAT_DROP_TCP_BACKLOG] = "drop: tcp listen queue full",
+	[STAT_DROP_TCP_NOMEM] = "drop: tcp connection table full",
+	[STAT_DROP_TCP_SYN_SENT] = "drop: tcp syn-sent, unacceptable",
+	[STAT_DROP_TCP_SEQ] = "drop: tcp sequence outside window",
+	[STAT_DROP_TCP_RST] = "drop: tcp reset not acceptable",
+	[STAT_DROP_TCP_SYN] = "drop: tcp syn in synchronized state",
+	[STAT_DROP_TCP_NO_ACK] = "drop: tcp no ack bit",
+	[STAT_DROP_TCP_ACK] = "drop: tcp ack unacceptable",
+	[STAT_DROP_TCP_OOO] = "drop: tcp data out of order (no reassembly)",
+	[STAT_DROP_TCP_STATE] = "drop: tcp nothing to do in this state",
+};
+
+const char *stat_name(enum stat st)
+{
+	return (unsigned)st < STAT_COUNT && stat_names[st] ? stat_names[st] : "?";
+}
+
+struct stack *stack_new(const struct stack_config *cfg, const struct stack_env *env)
+{
+	struct stack *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->cfg = *cfg;
+	s->env = *env;
+	if (!s->cfg.mtu)
+		s->cfg.mtu = STACK_MTU;
+	if (!s->cfg.msl_ms)
+		s->cfg.msl_ms = TCP_DEFAULT_MSL_MS;
+	s->mss = (uint16_t)(s->cfg.mtu - IP_HDR_LEN - TCP_HDR_LEN);
+	s->ip_id = (uint16_t)env->rand(env->ctx);
+	s->next_port = (uint16_t)(TCP_EPHEMERAL_LO +
+		env->rand(env->ctx) % (TCP_EPHEMERAL_HI - TCP_EPHEMERAL_LO + 1));
+	return s;
+}
+
+void stack_free(struct stack *s)
+{
+	if (!s)
+		return;
+	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+		struct tcb *tcb = s->conns[h];
+		if (!tcb)
+			continue;
+		ring_free(&tcb->sndq);
+		ring_free(&tcb->rcvq);
+		free(tcb);
+	}
+	free(s);
+}
+
+void stack_trace(struct stack *s, struct trace_event *ev)
+{
+	ev->now = s->now;
+	if (s->env.trace)
+		s->env.trace(s->env.ctx, ev);
+}
+
+void stack_emit(struct stack *s, size_t len)
+{
+	struct trace_event ev = { .kind = TRACE_SEG_OUT, .pkt = s->out, .len = len };
+
+	stat_inc(s, STAT_IP_OUT);
+	stack_trace(s, &ev);
+	s->env.emit(s->env.ctx, s->out, len);
+}
+
+void stack_drop(struct stack *s, enum stat reason, const uint8_t *pkt, size_t len)
+{
+	struct trace_event ev = { .kind = TRACE_DROP, .reason = reason, .pkt = pkt, .len = len };
+
+	stat_inc(s, reason);
+	stack_trace(s, &ev);
+}
+
+void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len)
+{
+	struct trace_event ev = { .kind = TRACE_SEG_IN, .pkt = pkt, .len = len };
+
+	s->now = now;
+	stat_inc(s, STAT_IP_IN);
+	stack_trace(s, &ev);
+	ip_input(s, pkt, len);
+}
+
+void stack_poll(struct stack *s, uint64_t now)
+{
+	s->now = now;
+	for (int h = 0; h < STACK_MAX_CONNS; h++)
+		if (s->conns[h])
+			tcp_timers(s, s->conns[h]);
+}
+
+uint64_t stack_next_deadline(const struct stack *s)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+		if (!s->conns[h])
+			continue;
+		uint64_t t = tcp_next_deadline(s->conns[h]);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+uint64_t stack_stat(const struct stack *s, enum stat st)
+{
+	return (unsigned)st < STAT_COUNT ? s->stats[st] : 0;
+}
+
+uint32_t stack_addr(const struct stack *s)
+{
+	return s->cfg.addr;
+}

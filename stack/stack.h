@@ -1,0 +1,78 @@
+/* stack.h - the core's contract with whoever drives it (runtime thread, tests, sim).
+ * The core does no I/O and reads no clock: time comes in as `now` (microseconds on
+ * any monotonic scale), packets leave through env.emit, events through env.trace,
+ * randomness from env.rand. All state lives in one struct stack.
+ * Entry points: stack_new, stack_free, stack_input, stack_poll, stack_next_deadline. */
+#ifndef TUNTCP_STACK_H
+#define TUNTCP_STACK_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct stack;
+struct trace_event;            /* trace.h */
+
+struct stack_env {
+	void *ctx;
+	void (*emit)(void *ctx, const uint8_t *pkt, size_t len);  /* one whole IPv4 packet */
+	uint32_t (*rand)(void *ctx);                               /* all randomness */
+	void (*trace)(void *ctx, const struct trace_event *ev);     /* may be NULL */
+};
+
+struct stack_config {
+	uint32_t addr;             /* the stack's IPv4 address, host order */
+	uint16_t mtu;              /* 0: STACK_MTU */
+	uint32_t msl_ms;           /* 0: TCP_DEFAULT_MSL_MS; TIME-WAIT lasts 2*MSL */
+	int fixed_isn;             /* nonzero: every ISN is `isn` (reproducible captures) */
+	uint32_t isn;
+};
+
+/* Counters: every drop has a reason; names in stat_name(). */
+enum stat {
+	STAT_IP_IN, STAT_IP_OUT, STAT_TCP_IN, STAT_TCP_OUT,
+	STAT_ICMP_ECHO, STAT_RST_SENT, STAT_RETRANSMIT, STAT_CHALLENGE_ACK,
+	STAT_DROP_FIRST,                       /* drop reasons follow */
+	STAT_DROP_IP_SHORT = STAT_DROP_FIRST,  /* shorter than an IPv4 header */
+	STAT_DROP_IP_VERSION,                  /* version != 4 */
+	STAT_DROP_IP_IHL,                      /* IHL < 5 or header past the packet */
+	STAT_DROP_IP_LEN,                      /* total length < header, or > bytes received */
+	STAT_DROP_IP_CSUM,                     /* header checksum */
+	STAT_DROP_IP_FRAG,                     /* fragments: not supported */
+	STAT_DROP_IP_NOT_US,                   /* destination is not our address */
+	STAT_DROP_IP_SRC,                      /* source is broadcast/multicast/zero/ours */
+	STAT_DROP_IP_PROTO,                    /* neither ICMP nor TCP */
+	STAT_DROP_ICMP_SHORT, STAT_DROP_ICMP_CSUM, STAT_DROP_ICMP_TYPE,
+	STAT_DROP_TCP_SHORT,                   /* shorter than a TCP header */
+	STAT_DROP_TCP_OFF,                     /* data offset < 5 or past the segment */
+	STAT_DROP_TCP_CSUM,
+	STAT_DROP_TCP_OPT,                     /* malformed option */
+	STAT_DROP_TCP_PORT0,                   /* source or destination port 0 */
+	STAT_DROP_TCP_NO_CONN,                 /* closed port or connection (RST answered) */
+	STAT_DROP_TCP_LISTEN,                  /* LISTEN: neither SYN nor answered */
+	STAT_DROP_TCP_BACKLOG,                 /* LISTEN: SYN with the queue full */
+	STAT_DROP_TCP_NOMEM,                   /* no free TCB */
+	STAT_DROP_TCP_SYN_SENT,                /* SYN-SENT: unacceptable ACK, or no SYN */
+	STAT_DROP_TCP_SEQ,                     /* outside the receive window (ACK answered) */
+	STAT_DROP_TCP_RST,                     /* RST that failed validation */
+	STAT_DROP_TCP_SYN,                     /* SYN in a synchronized state (challenge ACK) */
+	STAT_DROP_TCP_NO_ACK,                  /* no ACK bit in a synchronized state */
+	STAT_DROP_TCP_ACK,                     /* ACK of data not yet sent, or bad in SYN-RECEIVED */
+	STAT_DROP_TCP_OOO,                     /* data beyond RCV.NXT: not queued (no reassembly) */
+	STAT_DROP_TCP_STATE,                   /* nothing to do in this state */
+	STAT_COUNT
+};
+
+struct stack *stack_new(const struct stack_config *cfg, const struct stack_env *env);
+void stack_free(struct stack *s);
+
+/* One IPv4 packet arrived. The buffer is only read, and only during the call. */
+void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len);
+/* Run expired timers and send what is pending. */
+void stack_poll(struct stack *s, uint64_t now);
+/* Absolute time of the next timer, or UINT64_MAX when none is armed. */
+uint64_t stack_next_deadline(const struct stack *s);
+
+uint64_t stack_stat(const struct stack *s, enum stat st);
+const char *stat_name(enum stat st);
+uint32_t stack_addr(const struct stack *s);
+
+#endif

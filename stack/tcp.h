@@ -1,0 +1,56 @@
+/* tcp.h - the user calls of RFC 9293 3.10.1-3.10.6, non-blocking, BSD-flavoured.
+ * A connection is named by a small integer handle, valid until tcp_release().
+ * Every call returns >= 0, or a negative errno: -EAGAIN when it would block,
+ * -ECONNREFUSED, -ECONNRESET, -EPIPE, -ETIMEDOUT, -ENOTCONN, -EBADF, ...
+ * The runtime (runtime/net.h) turns them into blocking calls. */
+#ifndef TUNTCP_TCP_H
+#define TUNTCP_TCP_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct stack;
+
+enum tcp_state {   /* RFC 9293 3.3.2; names in tcp_state_name() */
+	TCP_CLOSED, TCP_LISTEN, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CLOSE_WAIT, TCP_CLOSING, TCP_LAST_ACK,
+	TCP_TIME_WAIT, TCP_NSTATES
+};
+const char *tcp_state_name(enum tcp_state st);
+
+/* OPEN, passive: a listener on `port` with a queue of `backlog` connections. */
+int tcp_listen(struct stack *s, uint64_t now, uint16_t port, int backlog);
+/* A connection that completed its handshake on listener `lh`, or -EAGAIN. */
+int tcp_accept(struct stack *s, int lh);
+/* OPEN, active: sends a SYN; lport 0 picks an ephemeral port. Returns the handle
+ * at once; tcp_status() tells when it is ESTABLISHED or failed. */
+int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, uint16_t lport);
+/* SEND: queues up to len bytes; returns how many, or -EAGAIN when the buffer is full. */
+ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t len);
+/* RECEIVE: returns bytes read, 0 at end of stream, or -EAGAIN. */
+ssize_t tcp_recv(struct stack *s, uint64_t now, int h, void *buf, size_t len);
+/* shutdown(SHUT_WR): no more sends, FIN after the queued data; receiving goes on. */
+int tcp_shutdown(struct stack *s, uint64_t now, int h);
+/* CLOSE: as close(2): FIN after queued data, or RST when unread data remains.
+ * The connection goes on through FIN-WAIT/TIME-WAIT; the handle stays readable
+ * by tcp_status() until tcp_release(). */
+int tcp_close(struct stack *s, uint64_t now, int h);
+/* ABORT: RST now (unless nothing was synchronized), CLOSED. */
+int tcp_abort(struct stack *s, uint64_t now, int h);
+/* Give the handle back; the stack frees the TCB once it is CLOSED. */
+void tcp_release(struct stack *s, int h);
+
+/* STATUS */
+enum { TCP_EV_READABLE = 1, TCP_EV_WRITABLE = 2, TCP_EV_CONNECTED = 4,
+       TCP_EV_ERROR = 8, TCP_EV_CLOSED = 16, TCP_EV_ACCEPT = 32 };
+struct tcp_status {
+	enum tcp_state state;
+	int error;                 /* the pending -errno, 0 if none */
+	int events;                /* TCP_EV_* */
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	size_t rcv_queued, snd_queued, snd_space;
+};
+int tcp_status(const struct stack *s, int h, struct tcp_status *st);
+
+#endif

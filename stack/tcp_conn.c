@@ -1,0 +1,112 @@
+/* tcp_conn.c - the TCB table: handles, allocation, O(1) demultiplexing by a hash of
+ * (local port, remote address, remote port), and initial sequence numbers.
+ * Listeners are found under remote address 0, port 0.
+ * Entry points: tcb_new, tcb_lookup, tcb_get, tcb_maybe_free, tcp_new_isn. */
+#include <stdlib.h>
+#include "tcp_priv.h"
+
+static unsigned tcb_bucket(uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	uint32_t h = raddr * 2654435761u ^ ((uint32_t)rport << 16 | lport) * 2246822519u;
+
+	return (h ^ h >> 15) & (STACK_HASH_BUCKETS - 1);
+}
+
+struct tcb *tcb_lookup(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct tcb *t = s->hash[tcb_bucket(raddr, rport, lport)];
+
+	while (t && !(t->raddr == raddr && t->rport == rport && t->lport == lport))
+		t = t->hnext;
+	return t;
+}
+
+struct tcb *tcb_get(const struct stack *s, int h)
+{
+	if (h < 0 || h >= STACK_MAX_CONNS || !s->conns[h] || !s->conns[h]->user_ref)
+		return NULL;
+	return s->conns[h];
+}
+
+static int tcb_free_slot(const struct stack *s)
+{
+	for (int h = 0; h < STACK_MAX_CONNS; h++)
+		if (!s->conns[h])
+			return h;
+	return -1;
+}
+
+/* A CLOSED TCB, hashed in under its 4-tuple; NULL when the table is full. */
+struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	int h = tcb_free_slot(s);
+	struct tcb *tcb;
+	unsigned b;
+
+	if (h < 0 || !(tcb = calloc(1, sizeof(*tcb))))
+		return NULL;
+	tcb->handle = h;
+	tcb->state = TCP_CLOSED;
+	tcb->laddr = s->cfg.addr;
+	tcb->raddr = raddr;
+	tcb->rport = rport;
+	tcb->lport = lport;
+	tcb->rto_ms = TCP_RTO_INITIAL_MS;
+	tcb->snd_mss = TCP_DEFAULT_MSS;
+	if (raddr && (ring_init(&tcb->sndq, TCP_SNDBUF) || ring_init(&tcb->rcvq, TCP_RCVBUF))) {
+		ring_free(&tcb->sndq);
+		free(tcb);
+		return NULL;
+	}
+	b = tcb_bucket(raddr, rport, lport);
+	tcb->hnext = s->hash[b];
+	s->hash[b] = tcb;
+	s->conns[h] = tcb;
+	return tcb;
+}
+
+static void tcb_unhash(struct stack *s, struct tcb *tcb)
+{
+	struct tcb **pp = &s->hash[tcb_bucket(tcb->raddr, tcb->rport, tcb->lport)];
+
+	while (*pp != tcb)
+		pp = &(*pp)->hnext;
+	*pp = tcb->hnext;
+}
+
+static void listener_unlink(struct tcb *l, struct tcb *child)
+{
+	struct tcb **pp = &l->aq_head, *prev = NULL;
+
+	for (; *pp; prev = *pp, pp = &(*pp)->aq_next) {
+		if (*pp != child)
+			continue;
+		*pp = child->aq_next;
+		if (l->aq_tail == child)
+			l->aq_tail = prev;
+		break;
+	}
+	l->n_children--;
+	child->listener = NULL;
+}
+
+/* Free a TCB once it is CLOSED and no user holds its handle. */
+void tcb_maybe_free(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->state != TCP_CLOSED || tcb->user_ref)
+		return;
+	if (tcb->listener)
+		listener_unlink(tcb->listener, tcb);
+	tcb_unhash(s, tcb);
+	s->conns[tcb->handle] = NULL;
+	ring_free(&tcb->sndq);
+	ring_free(&tcb->rcvq);
+	free(tcb);
+}
+
+/* RFC 9293 3.4.1: ISNs must be unpredictable; they come from the injected random
+ * source (or --isn for reproducible captures). RFC 6528's keyed hash: issue 4. */
+uint32_t tcp_new_isn(struct stack *s)
+{
+	return s->cfg.fixed_isn ? s->cfg.isn : s->env.rand(s->env.ctx);
+}

@@ -1,0 +1,403 @@
+/* tcp_in.c - SEGMENT ARRIVES, RFC 9293 3.10.7, one short function per step, called
+ * in the RFC's order: CLOSED (3.10.7.1), LISTEN (3.10.7.2), SYN-SENT (3.10.7.3),
+ * and for the other states (3.10.7.4) sequence check, RST, SYN, ACK, text, FIN.
+ * Each step returns 0, or the reason the segment was dropped (counted by the caller).
+ * Entry point: tcp_input. */
+#include <errno.h>
+#include "tcp_priv.h"
+
+/* 3.10.7.1: no connection. Anything but a RST is answered with a RST. */
+static int tcp_closed_input(struct stack *s, const struct seg *sg)
+{
+	tcp_reply_rst(s, sg);
+	return STAT_DROP_TCP_NO_CONN;
+}
+
+static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
+{
+	uint16_t mss = sg->mss ? sg->mss : TCP_DEFAULT_MSS;
+
+	tcb->irs = sg->seq;
+	tcb->rcv_nxt = sg->seq + 1;
+	tcb->snd_wnd = sg->wnd;                   /* SND.WND, WL1, WL2 from the SYN */
+	tcb->snd_wl1 = sg->seq;
+	tcb->snd_wl2 = sg->ack;
+	tcb->snd_mss = mss < s->mss ? mss : s->mss;
+}
+
+/* 3.10.7.2: a SYN creates a child TCB in SYN-RECEIVED and is answered by SYN,ACK. */
+static int tcp_listen_input(struct stack *s, struct tcb *l, const struct seg *sg)
+{
+	struct tcb *c;
+
+	if (sg->flags & TH_RST)
+		return STAT_DROP_TCP_LISTEN;         /* first: ignore a RST */
+	if (sg->flags & TH_ACK) {                    /* second: an ACK is bad here */
+		tcp_reply_rst(s, sg);
+		return STAT_DROP_TCP_LISTEN;
+	}
+	if (!(sg->flags & TH_SYN))                   /* fifth: nothing else to do */
+		return STAT_DROP_TCP_LISTEN;
+	if (l->n_children >= l->backlog)            /* Linux drops it; the peer retries */
+		return STAT_DROP_TCP_BACKLOG;
+	if (!(c = tcb_new(s, sg->src, sg->sport, sg->dport)))
+		return STAT_DROP_TCP_NOMEM;
+	c->state = TCP_LISTEN;       /* born a copy of its listener, so the log says LISTEN -> */
+	c->passive = true;
+	c->listener = l;
+	l->n_children++;
+	tcp_init_rcv(s, c, sg);
+	c->iss = tcp_new_isn(s);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->data_seq = c->iss + 1;
+	tcp_set_state(s, c, TCP_SYN_RECEIVED, "rcvd SYN", "3.10.7.2");
+	tcp_output(s, c);                            /* SYN,ACK; data in a SYN is not kept */
+	return 0;
+}
+
+/* Acknowledged bytes leave the send queue; SND.UNA moves; the timer restarts. */
+static void tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t ack)
+{
+	uint32_t acked = 0;
+
+	if (SEQ_GT(ack, tcb->data_seq))
+		acked = ack - tcb->data_seq < tcb->sndq.len ? ack - tcb->data_seq : tcb->sndq.len;
+	ring_drop(&tcb->sndq, acked);
+	tcb->data_seq += acked;
+	tcb->snd_una = ack;
+	if (SEQ_LT(tcb->snd_nxt, ack))
+		tcb->snd_nxt = ack;
+	tcp_rexmt_restart(s, tcb);
+}
+
+/* Entering ESTABLISHED; a CLOSE that came earlier now sends its FIN. */
+static void tcp_established(struct stack *s, struct tcb *tcb, const char *cause, const char *rfc)
+{
+	tcp_set_state(s, tcb, TCP_ESTABLISHED, cause, rfc);
+	if (tcb->fin_queued)
+		tcp_set_state(s, tcb, TCP_FIN_WAIT_1, "CLOSE issued before ESTABLISHED", "3.10.4");
+}
+
+static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg);
+static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg);
+
+/* 3.10.7.3: SYN-SENT. Check the ACK, then RST, then SYN. */
+static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
+{
+	bool ack_ok = false;
+
+	if (sg->flags & TH_ACK) {
+		if (SEQ_LEQ(sg->ack, tcb->iss) || SEQ_GT(sg->ack, tcb->snd_max)) {
+			tcp_reply_rst(s, sg);        /* <SEQ=SEG.ACK><CTL=RST>, not to a RST */
+			return STAT_DROP_TCP_SYN_SENT;
+		}
+		ack_ok = true;
+	}
+	if (sg->flags & TH_RST) {
+		if (!ack_ok)
+			return STAT_DROP_TCP_RST;
+		tcp_fail(s, tcb, -ECONNREFUSED, "rcvd RST", "3.10.7.3");
+		return 0;
+	}
+	if (!(sg->flags & TH_SYN))
+		return STAT_DROP_TCP_SYN_SENT;
+	tcp_init_rcv(s, tcb, sg);
+	if (!ack_ok) {                               /* simultaneous open, figure 7 */
+		tcb->snd_nxt = tcb->iss;             /* resend our SYN, now with ACK */
+		tcp_set_state(s, tcb, TCP_SYN_RECEIVED, "rcvd SYN", "3.10.7.3");
+		return 0;
+	}
+	tcp_ack_advance(s, tcb, sg->ack);
+	tcb->ack_now = true;
+	tcp_established(s, tcb, "rcvd SYN,ACK", "3.10.7.3");
+	sg->flags &= (uint8_t)~TH_SYN;                /* text or FIN: from the sixth step on */
+	sg->seq++;
+	if (tcp_rcv_text(s, tcb, sg) == 0 && tcb->state != TCP_CLOSED)
+		tcp_rcv_fin(s, tcb, sg);
+	return 0;
+}
+
+/* 3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN is acknowledged again and the
+ * 2*MSL timer restarts. (It fails the sequence check, so it is caught there.) */
+static void tcp_time_wait_refin(struct stack *s, struct tcb *tcb)
+{
+	tcb->t_timewait = s->now + (uint64_t)s->cfg.msl_ms * 2000;
+	tcp_trace_conn(s, tcb, TRACE_TIMER, "rcvd FIN again, 2*MSL restarted");
+}
+
+/* 3.10.7.4 first: is any of the segment inside the receive window? */
+static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
+{
+	uint32_t wnd = tcp_rcv_wnd(tcb), len = seg_len(sg), nxt = tcb->rcv_nxt;
+	bool ok;
+
+	if (len == 0)
+		ok = wnd ? seq_in(sg->seq, nxt, nxt + wnd) : sg->seq == nxt;
+	else
+		ok = wnd && (seq_in(sg->seq, nxt, nxt + wnd) ||
+			     seq_in(sg->seq + len - 1, nxt, nxt + wnd));
+	if (!ok && wnd == 0 && sg->seq == nxt)
+		ok = true;                           /* zero window: still take ACK and RST */
+	if (ok)
+		return 0;
+	if (tcb->state == TCP_TIME_WAIT && (sg->flags & TH_FIN))
+		tcp_time_wait_refin(s, tcb);
+	if (!(sg->flags & TH_RST))
+		tcb->ack_now = true;                 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+	return STAT_DROP_TCP_SEQ;
+}
+
+/* Trim the segment to the window: bytes already received go from the front,
+ * bytes beyond the window (and then the FIN) from the back. */
+static void tcp_trim(struct tcb *tcb, struct seg *sg)
+{
+	uint32_t end = tcb->rcv_nxt + tcp_rcv_wnd(tcb), d;
+
+	if (SEQ_LT(sg->seq, tcb->rcv_nxt)) {
+		d = tcb->rcv_nxt - sg->seq;
+		if (sg->flags & TH_SYN) {
+			sg->flags &= (uint8_t)~TH_SYN;
+			d--;
+		}
+		d = d < sg->dlen ? d : sg->dlen;
+		sg->data += d;
+		sg->dlen -= d;
+		sg->seq = tcb->rcv_nxt;
+	}
+	if (SEQ_GT(sg->seq + sg->dlen, end)) {
+		sg->dlen = SEQ_GT(end, sg->seq) ? end - sg->seq : 0;
+		sg->flags &= (uint8_t)~(TH_FIN | TH_PSH);
+	} else if ((sg->flags & TH_FIN) && sg->seq + sg->dlen == end) {
+		sg->flags &= (uint8_t)~TH_FIN;        /* no room for the FIN either */
+	}
+}
+
+/* 3.10.7.4 second, with RFC 5961 3.2: only an exact RST resets; one that is
+ * merely in the window gets a challenge ACK. */
+static int tcp_rcv_rst(struct stack *s, struct tcb *tcb, const struct seg *sg)
+{
+	if (sg->seq != tcb->rcv_nxt) {
+		tcb->ack_now = true;
+		stat_inc(s, STAT_CHALLENGE_ACK);
+		return STAT_DROP_TCP_RST;
+	}
+	switch (tcb->state) {
+	case TCP_SYN_RECEIVED:
+		if (tcb->passive)
+			tcp_set_state(s, tcb, TCP_LISTEN, "rcvd RST", "3.10.7.4");
+		else
+			tcp_fail(s, tcb, -ECONNREFUSED, "rcvd RST", "3.10.7.4");
+		break;
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		ring_drop(&tcb->sndq, tcb->sndq.len);  /* unsent data is lost; unread stays */
+		tcp_fail(s, tcb, -ECONNRESET, "rcvd RST", "3.10.7.4");
+		break;
+	default:                                     /* CLOSING, LAST-ACK, TIME-WAIT */
+		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd RST", "3.10.7.4");
+		break;
+	}
+	return 0;
+}
+
+/* 3.10.7.4 fourth, with RFC 5961 4.2: a SYN in a synchronized state gets a
+ * challenge ACK; in a passive SYN-RECEIVED the child returns to LISTEN. */
+static int tcp_rcv_syn(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->state == TCP_SYN_RECEIVED && tcb->passive) {
+		tcp_set_state(s, tcb, TCP_LISTEN, "rcvd SYN", "3.10.7.4");
+		return 0;
+	}
+	tcb->ack_now = true;
+	stat_inc(s, STAT_CHALLENGE_ACK);
+	return STAT_DROP_TCP_SYN;
+}
+
+/* Is the segment's FIN the next thing to process (after its text)? */
+static bool tcp_fin_next(const struct tcb *tcb, const struct seg *sg)
+{
+	return (sg->flags & TH_FIN) && sg->seq == tcb->rcv_nxt;
+}
+
+/* 3.10.7.4 fifth, SYN-RECEIVED: the ACK of our SYN completes the handshake. */
+static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const struct seg *sg)
+{
+	if (!SEQ_GT(sg->ack, tcb->snd_una) || SEQ_GT(sg->ack, tcb->snd_max)) {
+		tcp_reply_rst(s, sg);                /* <SEQ=SEG.ACK><CTL=RST> */
+		return STAT_DROP_TCP_ACK;
+	}
+	tcb->snd_wnd = sg->wnd;
+	tcb->snd_wl1 = sg->seq;
+	tcb->snd_wl2 = sg->ack;
+	tcp_established(s, tcb, "rcvd ACK of SYN", "3.10.7.4");
+	return 0;
+}
+
+/* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means. */
+static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg)
+{
+	int r;
+
+	if (tcb->state == TCP_SYN_RECEIVED && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
+		return r;
+	if (SEQ_GT(sg->ack, tcb->snd_max)) {        /* acks something not yet sent */
+		tcb->ack_now = true;
+		return STAT_DROP_TCP_ACK;
+	}
+	if (SEQ_GT(sg->ack, tcb->snd_una))
+		tcp_ack_advance(s, tcb, sg->ack);
+	if (SEQ_LEQ(tcb->snd_una, sg->ack) && (SEQ_LT(tcb->snd_wl1, sg->seq) ||
+	    (tcb->snd_wl1 == sg->seq && SEQ_LEQ(tcb->snd_wl2, sg->ack)))) {
+		tcb->snd_wnd = sg->wnd;              /* window update */
+		tcb->snd_wl1 = sg->seq;
+		tcb->snd_wl2 = sg->ack;
+	}
+	if (!tcp_fin_acked(tcb))
+		return 0;
+	switch (tcb->state) {
+	case TCP_FIN_WAIT_1:     /* with a FIN in this segment: straight to TIME-WAIT (eighth) */
+		if (!tcp_fin_next(tcb, sg))
+			tcp_set_state(s, tcb, TCP_FIN_WAIT_2, "rcvd ACK of FIN", "3.10.7.4");
+		break;
+	case TCP_CLOSING:
+		tcp_set_state(s, tcb, TCP_TIME_WAIT, "rcvd ACK of FIN", "3.10.7.4");
+		break;
+	case TCP_LAST_ACK:
+		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd ACK of FIN", "3.10.7.4");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* 3.10.7.4 seventh: in-order text goes to the receive queue and is ACKed. */
+static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
+{
+	if (sg->dlen == 0)
+		return 0;
+	if (tcb->state != TCP_ESTABLISHED && tcb->state != TCP_FIN_WAIT_1 &&
+	    tcb->state != TCP_FIN_WAIT_2)
+		return 0;                            /* after a FIN: ignore text */
+	tcb->ack_now = true;
+	if (sg->seq != tcb->rcv_nxt)
+		return STAT_DROP_TCP_OOO;            /* not implemented: reassembly */
+	if (tcb->user_closed) {                      /* 3.6.1: nobody will read it */
+		tcp_send_rst(s, tcb);
+		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd data after CLOSE, sent RST", "3.6.1");
+		return 0;
+	}
+	tcb->rcv_nxt += ring_write(&tcb->rcvq, sg->data, sg->dlen);
+	return 0;
+}
+
+/* 3.10.7.4 eighth: the peer's FIN ends its stream. */
+static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg)
+{
+	if (!(sg->flags & TH_FIN) || sg->seq + sg->dlen != tcb->rcv_nxt)
+		return;                              /* no FIN, or not yet its turn */
+	tcb->rcv_nxt++;
+	tcb->fin_rcvd = true;
+	tcb->ack_now = true;
+	switch (tcb->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		tcp_set_state(s, tcb, TCP_CLOSE_WAIT, "rcvd FIN", "3.10.7.4");
+		break;
+	case TCP_FIN_WAIT_1:
+		if (tcp_fin_acked(tcb))
+			tcp_set_state(s, tcb, TCP_TIME_WAIT, "rcvd FIN,ACK of our FIN", "3.10.7.4");
+		else
+			tcp_set_state(s, tcb, TCP_CLOSING, "rcvd FIN", "3.10.7.4");
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_set_state(s, tcb, TCP_TIME_WAIT, "rcvd FIN", "3.10.7.4");
+		break;
+	default:                                     /* CLOSE-WAIT, CLOSING, LAST-ACK stay */
+		break;
+	}
+}
+
+/* SYN-RECEIVED and a SYN we already have: the peer's SYN again (our SYN,ACK was
+ * lost: send it again), or in a simultaneous open the peer's SYN,ACK, whose SYN
+ * is a duplicate but whose ACK completes the handshake (figure 7, line 6). */
+static bool tcp_syn_received_dup_syn(struct tcb *tcb, struct seg *sg)
+{
+	if (tcb->state != TCP_SYN_RECEIVED || !(sg->flags & TH_SYN) || sg->seq != tcb->irs)
+		return false;
+	if (!(sg->flags & TH_ACK)) {
+		tcb->snd_nxt = tcb->iss;
+		return true;
+	}
+	sg->flags &= (uint8_t)~TH_SYN;
+	sg->seq++;
+	return false;
+}
+
+/* 3.10.7.4: SYN-RECEIVED and every synchronized state. */
+static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
+{
+	int r;
+
+	if (tcp_syn_received_dup_syn(tcb, sg))
+		return 0;
+	if ((r = tcp_check_seq(s, tcb, sg)))         /* first */
+		return r;
+	if (sg->flags & TH_RST)                      /* second */
+		return tcp_rcv_rst(s, tcb, sg);
+	/* third: security (RFC 9293 3.10.7.4): not implemented */
+	if (sg->flags & TH_SYN)                      /* fourth */
+		return tcp_rcv_syn(s, tcb);
+	if (!(sg->flags & TH_ACK))                   /* fifth */
+		return STAT_DROP_TCP_NO_ACK;
+	tcp_trim(tcb, sg);
+	if ((r = tcp_rcv_ack(s, tcb, sg)) || tcb->state == TCP_CLOSED)
+		return r;
+	/* sixth: URG: not implemented, the urgent pointer is never used */
+	if ((r = tcp_rcv_text(s, tcb, sg)) || tcb->state == TCP_CLOSED)  /* seventh */
+		return r;
+	tcp_rcv_fin(s, tcb, sg);                     /* eighth */
+	return 0;
+}
+
+/* Connections first, then listeners; a CLOSED TCB still held by its user is no
+ * connection. */
+static struct tcb *tcp_demux(struct stack *s, const struct seg *sg)
+{
+	struct tcb *tcb = tcb_lookup(s, sg->src, sg->sport, sg->dport);
+
+	if (tcb && tcb->state != TCP_CLOSED)
+		return tcb;
+	tcb = tcb_lookup(s, 0, 0, sg->dport);
+	return tcb && tcb->state == TCP_LISTEN ? tcb : NULL;
+}
+
+void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, size_t len)
+{
+	struct seg sg;
+	struct tcb *tcb;
+	int reason = tcp_parse(&sg, ip);
+
+	if (reason) {
+		stack_drop(s, reason, pkt, len);
+		return;
+	}
+	stat_inc(s, STAT_TCP_IN);
+	tcb = tcp_demux(s, &sg);
+	if (!tcb)
+		reason = tcp_closed_input(s, &sg);
+	else if (tcb->state == TCP_LISTEN)
+		reason = tcp_listen_input(s, tcb, &sg);
+	else if (tcb->state == TCP_SYN_SENT)
+		reason = tcp_syn_sent_input(s, tcb, &sg);
+	else
+		reason = tcp_synced_input(s, tcb, &sg);
+	if (reason)
+		stack_drop(s, reason, pkt, len);
+	if (tcb) {
+		tcp_output(s, tcb);
+		tcb_maybe_free(s, tcb);
+	}
+}

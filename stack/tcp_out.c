@@ -1,0 +1,156 @@
+/* tcp_out.c - what to send and sending it: SYN, SYN-ACK, data within the peer's
+ * window, FIN after the last byte, pure ACKs, and RSTs (RFC 9293 3.10.7.1).
+ * Every TCP segment leaves through tcp_emit(). Data is copied once, from the send
+ * queue straight into the packet. Entry points: tcp_output, tcp_send_ack,
+ * tcp_send_rst, tcp_reply_rst, tcp_output_probe. */
+#include "tcp_priv.h"
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* RCV.WND: free receive buffer, at most what 16 bits can say (no window scaling). */
+uint32_t tcp_rcv_wnd(const struct tcb *tcb)
+{
+	return MIN(tcb->rcvq.cap - tcb->rcvq.len, 65535u);
+}
+
+bool tcp_syn_acked(const struct tcb *tcb)
+{
+	return SEQ_GT(tcb->snd_una, tcb->iss);
+}
+
+/* Our FIN sits right after the last queued byte. */
+bool tcp_fin_acked(const struct tcb *tcb)
+{
+	return tcb->fin_queued && SEQ_GT(tcb->snd_una, tcb->data_seq + tcb->sndq.len);
+}
+
+static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t flags, uint32_t dlen)
+{
+	struct seg sg = {
+		.src = tcb->laddr, .dst = tcb->raddr, .sport = tcb->lport, .dport = tcb->rport,
+		.seq = seq, .ack = (flags & TH_ACK) ? tcb->rcv_nxt : 0, .flags = flags,
+		.wnd = (uint16_t)tcp_rcv_wnd(tcb), .mss = (flags & TH_SYN) ? s->mss : 0,
+		.dlen = dlen,
+	};
+	uint8_t *data = s->out + IP_HDR_LEN + TCP_HDR_LEN;
+
+	if (dlen) {
+		ring_peek(&tcb->sndq, seq - tcb->data_seq, data, dlen);
+		sg.data = data;
+	}
+	if (flags & TH_ACK) {
+		tcb->rcv_adv = tcb->rcv_nxt + sg.wnd;
+		tcb->ack_now = false;
+	}
+	stat_inc(s, STAT_TCP_OUT);
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++));
+}
+
+void tcp_send_ack(struct stack *s, struct tcb *tcb)
+{
+	tcp_emit(s, tcb, tcb->snd_nxt, TH_ACK, 0);
+}
+
+/* Abort: <SEQ=SND.NXT><CTL=RST>, with the ACK as Linux adds it. */
+void tcp_send_rst(struct stack *s, struct tcb *tcb)
+{
+	stat_inc(s, STAT_RST_SENT);
+	tcp_emit(s, tcb, tcb->snd_nxt, TH_RST | TH_ACK, 0);
+}
+
+/* RFC 9293 3.10.7.1: answer a segment that has no connection. Never answers a RST. */
+void tcp_reply_rst(struct stack *s, const struct seg *in)
+{
+	struct seg sg = {
+		.src = in->dst, .dst = in->src, .sport = in->dport, .dport = in->sport,
+	};
+
+	if (in->flags & TH_RST)
+		return;
+	if (in->flags & TH_ACK) {
+		sg.seq = in->ack;                        /* <SEQ=SEG.ACK><CTL=RST> */
+		sg.flags = TH_RST;
+	} else {
+		sg.ack = in->seq + seg_len(in);          /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+		sg.flags = TH_RST | TH_ACK;
+	}
+	stat_inc(s, STAT_RST_SENT);
+	stat_inc(s, STAT_TCP_OUT);
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++));
+}
+
+/* States in which data and FIN may be (re)transmitted. */
+static bool tcp_can_send_data(enum tcp_state st)
+{
+	return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT || st == TCP_FIN_WAIT_1 ||
+	       st == TCP_CLOSING || st == TCP_LAST_ACK;
+}
+
+/* Send one segment starting at SND.NXT if there is anything to send. */
+static bool tcp_output_one(struct stack *s, struct tcb *tcb)
+{
+	uint32_t seq = tcb->snd_nxt, data_end = tcb->data_seq + tcb->sndq.len;
+	uint32_t win_end = tcb->snd_una + tcb->snd_wnd, avail, usable, dlen;
+	uint8_t flags = TH_ACK;
+
+	if (seq == tcb->iss) {                     /* SYN not sent, or being resent */
+		if (tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RECEIVED)
+			return false;
+		flags = tcb->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK;
+		dlen = 0;
+	} else {
+		if (!tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
+			return false;                  /* FIN already sent */
+		avail = data_end - seq;
+		usable = SEQ_GT(win_end, seq) ? win_end - seq : 0;
+		dlen = MIN(MIN(avail, usable), tcb->snd_mss);
+		if (seq + dlen == data_end && tcb->fin_queued)
+			flags |= TH_FIN;               /* FIN rides on the last data */
+		else if (dlen == 0)
+			return false;
+		if (dlen && seq + dlen == data_end)
+			flags |= TH_PSH;
+	}
+	if (SEQ_LT(seq, tcb->snd_max))
+		stat_inc(s, STAT_RETRANSMIT);
+	tcp_emit(s, tcb, seq, flags, dlen);
+	tcb->snd_nxt = seq + dlen + !!(flags & (TH_SYN | TH_FIN));
+	if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
+		tcb->snd_max = tcb->snd_nxt;
+	tcp_rexmt_arm(s, tcb);
+	return true;
+}
+
+/* RFC 9293 3.8.6.1: with a zero window and data waiting, probe on a timer. */
+static void tcp_persist_check(struct stack *s, struct tcb *tcb)
+{
+	bool waiting = tcp_can_send_data(tcb->state) &&
+		       SEQ_LT(tcb->snd_nxt, tcb->data_seq + tcb->sndq.len);
+
+	if (waiting && tcb->snd_wnd == 0 && tcb->snd_una == tcb->snd_max) {
+		if (!tcb->t_persist)
+			tcb->t_persist = s->now + (uint64_t)tcb->rto_ms * 1000;
+	} else {
+		tcb->t_persist = 0;
+	}
+}
+
+void tcp_output(struct stack *s, struct tcb *tcb)
+{
+	bool sent = false;
+
+	if (tcb->state == TCP_CLOSED || tcb->state == TCP_LISTEN)
+		return;
+	while (tcp_output_one(s, tcb))
+		sent = true;
+	if (!sent && tcb->ack_now && tcb->state != TCP_SYN_SENT)
+		tcp_send_ack(s, tcb);
+	tcp_persist_check(s, tcb);
+}
+
+/* A zero-window probe that carries no data, as Linux sends it: an old sequence
+ * number, so the peer must answer with an ACK that shows its current window. */
+void tcp_output_probe(struct stack *s, struct tcb *tcb)
+{
+	tcp_emit(s, tcb, tcb->snd_una - 1, TH_ACK, 0);
+}

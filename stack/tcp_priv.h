@@ -1,0 +1,126 @@
+/* tcp_priv.h - internals of the core, for stack/ only (not for applications):
+ * struct stack, the TCB, and the functions the stack/ files call in each other. */
+#ifndef TUNTCP_TCP_PRIV_H
+#define TUNTCP_TCP_PRIV_H
+#include <stdbool.h>
+#include "config.h"
+#include "seq.h"
+#include "stack.h"
+#include "tcp.h"
+#include "trace.h"
+#include "wire.h"
+
+/* A byte ring: the send queue (from SND.UNA) and the receive queue (to the user). */
+struct ring {
+	uint8_t *buf;
+	uint32_t cap, head, len;
+};
+
+/* Transmission Control Block, RFC 9293 3.3.1 */
+struct tcb {
+	enum tcp_state state;
+	int handle;                    /* index in stack.conns */
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	struct tcb *hnext;             /* demux hash chain */
+
+	/* send sequence variables */
+	uint32_t iss;
+	uint32_t snd_una, snd_nxt;     /* SND.UNA, SND.NXT */
+	uint32_t snd_max;              /* highest SND.NXT so far (it steps back on retransmit) */
+	uint32_t snd_wnd, snd_wl1, snd_wl2;
+	uint16_t snd_mss;              /* the peer's MSS (effective, <= ours) */
+	struct ring sndq;              /* unacknowledged and unsent data; sndq.buf[head] is data_seq */
+	uint32_t data_seq;             /* sequence number of the first byte in sndq */
+
+	/* receive sequence variables */
+	uint32_t irs, rcv_nxt;         /* IRS, RCV.NXT; RCV.WND is free space in rcvq */
+	uint32_t rcv_adv;              /* right edge of the window last advertised */
+	struct ring rcvq;              /* in-order data the user has not read */
+
+	/* user side */
+	bool fin_queued;               /* CLOSE or shutdown: a FIN follows the queued data */
+	bool fin_rcvd;                 /* peer's FIN processed: RECEIVE returns 0 after rcvq */
+	bool user_closed;              /* CLOSE called: no more SEND or RECEIVE */
+	bool user_ref;                 /* a user holds the handle */
+	bool ack_now;                  /* send an ACK at the next output */
+	int error;                     /* -errno to report to the user, 0 if none */
+
+	/* passive open */
+	bool passive;                  /* came from a listener (SYN-RECEIVED returns to LISTEN) */
+	struct tcb *listener;          /* for children not yet accepted */
+	struct tcb *aq_next;           /* accept-queue link, in the listener's queue */
+	struct tcb *aq_head, *aq_tail; /* listener: children in ESTABLISHED+, oldest first */
+	int backlog, n_children;       /* listener: queue bound, children held */
+
+	/* timers: absolute deadlines in us, 0 when off */
+	uint64_t t_rexmt, t_persist, t_timewait;
+	uint32_t rto_ms;               /* current retransmission timeout (backs off) */
+	int rexmt_count;               /* consecutive retransmissions of the same data */
+};
+
+struct stack {
+	struct stack_config cfg;
+	struct stack_env env;
+	uint64_t now;                  /* time of the call in progress */
+	uint16_t mss;                  /* ours: MTU - 40 */
+	uint16_t ip_id;
+	uint16_t next_port;            /* ephemeral port hint */
+	struct tcb *conns[STACK_MAX_CONNS];
+	struct tcb *hash[STACK_HASH_BUCKETS];
+	uint64_t stats[STAT_COUNT];
+	uint8_t out[IP_HDR_LEN + TCP_HDR_LEN + 40 + 65536];  /* packets are built here */
+};
+
+static inline void stat_inc(struct stack *s, enum stat st) { s->stats[st]++; }
+
+/* stack.c */
+void stack_emit(struct stack *s, size_t len);         /* s->out[0..len) */
+void stack_trace(struct stack *s, struct trace_event *ev);
+void stack_drop(struct stack *s, enum stat reason, const uint8_t *pkt, size_t len);
+
+/* ip.c, icmp.c */
+void ip_input(struct stack *s, const uint8_t *pkt, size_t len);
+void icmp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, size_t len);
+
+/* tcp_in.c */
+void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, size_t len);
+
+/* tcp_out.c */
+void tcp_output(struct stack *s, struct tcb *tcb);
+void tcp_send_ack(struct stack *s, struct tcb *tcb);
+void tcp_send_rst(struct stack *s, struct tcb *tcb);
+void tcp_reply_rst(struct stack *s, const struct seg *sg);  /* 3.10.7.1 */
+void tcp_output_probe(struct stack *s, struct tcb *tcb);
+uint32_t tcp_rcv_wnd(const struct tcb *tcb);
+bool tcp_syn_acked(const struct tcb *tcb);
+bool tcp_fin_acked(const struct tcb *tcb);
+
+/* tcp_timer.c */
+void tcp_timers(struct stack *s, struct tcb *tcb);
+uint64_t tcp_next_deadline(const struct tcb *tcb);
+void tcp_rexmt_arm(struct stack *s, struct tcb *tcb);
+void tcp_rexmt_restart(struct stack *s, struct tcb *tcb);
+
+/* tcp_state.c */
+void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
+		   const char *cause, const char *rfc);
+void tcp_fail(struct stack *s, struct tcb *tcb, int err, const char *cause, const char *rfc);
+void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind, const char *cause);
+
+/* tcp_conn.c: TCB table and demux */
+struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport);
+void tcb_maybe_free(struct stack *s, struct tcb *tcb);
+struct tcb *tcb_lookup(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport);
+struct tcb *tcb_get(const struct stack *s, int h);
+uint32_t tcp_new_isn(struct stack *s);
+
+/* ring.c */
+int ring_init(struct ring *r, uint32_t cap);
+void ring_free(struct ring *r);
+uint32_t ring_write(struct ring *r, const uint8_t *p, uint32_t n);
+uint32_t ring_read(struct ring *r, uint8_t *p, uint32_t n);
+void ring_peek(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n);
+void ring_drop(struct ring *r, uint32_t n);
+
+#endif

@@ -1,0 +1,77 @@
+/* tcp_state.c - the one place where a connection changes state (tcp_set_state),
+ * which also traces the change and does what entering a state implies: timers for
+ * TIME-WAIT, the accept queue for a passive ESTABLISHED, stopping timers at CLOSED.
+ * RFC 9293 3.3.2 (state names), 3.6 (closing), 3.10.7 (transitions). */
+#include "tcp_priv.h"
+
+static const char *const state_names[TCP_NSTATES] = {
+	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+	"FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+};
+
+const char *tcp_state_name(enum tcp_state st)
+{
+	return (unsigned)st < TCP_NSTATES ? state_names[st] : "?";
+}
+
+void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind, const char *cause)
+{
+	struct trace_event ev = {
+		.kind = kind, .cause = cause, .from = tcb->state, .to = tcb->state,
+		.conn = { tcb->laddr, tcb->raddr, tcb->lport, tcb->rport },
+	};
+	stack_trace(s, &ev);
+}
+
+static void accept_queue_append(struct tcb *l, struct tcb *child)
+{
+	child->aq_next = NULL;
+	if (l->aq_tail)
+		l->aq_tail->aq_next = child;
+	else
+		l->aq_head = child;
+	l->aq_tail = child;
+}
+
+void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
+		   const char *cause, const char *rfc)
+{
+	uint64_t twait = (uint64_t)s->cfg.msl_ms * 2 * 1000;
+	struct trace_event ev = {
+		.kind = TRACE_STATE, .from = tcb->state, .to = to, .cause = cause, .rfc = rfc,
+		.conn = { tcb->laddr, tcb->raddr, tcb->lport, tcb->rport },
+		.duration = to == TCP_TIME_WAIT ? twait : 0,
+	};
+
+	stack_trace(s, &ev);
+	tcb->state = to;
+	switch (to) {
+	case TCP_ESTABLISHED:
+		if (tcb->listener)
+			accept_queue_append(tcb->listener, tcb);
+		break;
+	case TCP_TIME_WAIT:
+		tcb->t_rexmt = tcb->t_persist = 0;
+		tcb->t_timewait = s->now + twait;
+		break;
+	case TCP_LISTEN:
+		if (!tcb->passive)
+			break;
+		/* a passive child in SYN-RECEIVED "returns to LISTEN": its listener
+		 * goes on listening, the child itself is deleted */
+		tcb->state = TCP_CLOSED;
+		/* fall through */
+	case TCP_CLOSED:
+		tcb->t_rexmt = tcb->t_persist = tcb->t_timewait = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The connection ends with an error the user will see (-ECONNRESET, ...). */
+void tcp_fail(struct stack *s, struct tcb *tcb, int err, const char *cause, const char *rfc)
+{
+	tcb->error = err;
+	tcp_set_state(s, tcb, TCP_CLOSED, cause, rfc);
+}

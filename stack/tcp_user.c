@@ -1,0 +1,296 @@
+/* tcp_user.c - the user calls, RFC 9293 3.10.1-3.10.6: OPEN (tcp_listen,
+ * tcp_connect, tcp_accept), SEND, RECEIVE, CLOSE (and shutdown), ABORT, STATUS.
+ * Non-blocking; errors are negative errno values, reported as Linux reports them:
+ * a pending error once, then EPIPE on send and end-of-stream on receive. */
+#include <errno.h>
+#include "tcp_priv.h"
+
+static bool state_is(const struct tcb *tcb, enum tcp_state a, enum tcp_state b)
+{
+	return tcb->state == a || tcb->state == b;
+}
+
+/* The user's view of a handle, with the call's time recorded. */
+static struct tcb *user_tcb(struct stack *s, uint64_t now, int h, const char *call)
+{
+	struct tcb *tcb = tcb_get(s, h);
+
+	s->now = now;
+	if (tcb)
+		tcp_trace_conn(s, tcb, TRACE_USER, call);
+	return tcb;
+}
+
+static int take_error(struct tcb *tcb)
+{
+	int err = tcb->error;
+
+	tcb->error = 0;
+	return err;
+}
+
+/* 3.10.1 OPEN, passive */
+int tcp_listen(struct stack *s, uint64_t now, uint16_t port, int backlog)
+{
+	struct tcb *l;
+
+	s->now = now;
+	if (port == 0)
+		return -EINVAL;
+	if ((l = tcb_lookup(s, 0, 0, port)) && l->state == TCP_LISTEN)
+		return -EADDRINUSE;
+	if (!(l = tcb_new(s, 0, 0, port)))
+		return -ENOBUFS;
+	l->user_ref = true;
+	l->backlog = backlog < 1 ? 1 : backlog > TCP_BACKLOG_MAX ? TCP_BACKLOG_MAX : backlog;
+	tcp_set_state(s, l, TCP_LISTEN, "passive OPEN", "3.10.1");
+	return l->handle;
+}
+
+int tcp_accept(struct stack *s, int lh)
+{
+	struct tcb *l = tcb_get(s, lh), *c;
+
+	if (!l || l->state != TCP_LISTEN)
+		return -EINVAL;
+	if (!(c = l->aq_head))
+		return -EAGAIN;
+	l->aq_head = c->aq_next;
+	if (!l->aq_head)
+		l->aq_tail = NULL;
+	l->n_children--;
+	c->listener = NULL;
+	c->aq_next = NULL;
+	c->user_ref = true;
+	return c->handle;
+}
+
+static uint16_t ephemeral_port(struct stack *s, uint32_t raddr, uint16_t rport)
+{
+	for (int i = 0; i <= TCP_EPHEMERAL_HI - TCP_EPHEMERAL_LO; i++) {
+		uint16_t p = s->next_port;
+		s->next_port = p == TCP_EPHEMERAL_HI ? TCP_EPHEMERAL_LO : p + 1;
+		if (!tcb_lookup(s, raddr, rport, p) && !tcb_lookup(s, 0, 0, p))
+			return p;
+	}
+	return 0;
+}
+
+/* 3.10.1 OPEN, active: SYN-SENT, and the SYN goes out now. */
+int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	struct tcb *tcb;
+
+	s->now = now;
+	if (raddr == 0 || rport == 0)
+		return -EINVAL;
+	if (!lport && !(lport = ephemeral_port(s, raddr, rport)))
+		return -EADDRNOTAVAIL;
+	if ((tcb = tcb_lookup(s, raddr, rport, lport)) && tcb->state != TCP_CLOSED)
+		return -EADDRINUSE;
+	if (!(tcb = tcb_new(s, raddr, rport, lport)))
+		return -ENOBUFS;
+	tcb->user_ref = true;
+	tcb->iss = tcp_new_isn(s);
+	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
+	tcb->data_seq = tcb->iss + 1;
+	tcp_set_state(s, tcb, TCP_SYN_SENT, "active OPEN, sent SYN", "3.10.1");
+	tcp_output(s, tcb);
+	return tcb->handle;
+}
+
+/* 3.10.2 SEND */
+ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t len)
+{
+	struct tcb *tcb = user_tcb(s, now, h, "SEND");
+	uint32_t n;
+
+	if (!tcb || tcb->user_closed)
+		return -EBADF;
+	if (tcb->error)
+		return take_error(tcb);
+	if (tcb->state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (tcb->fin_queued || !(state_is(tcb, TCP_SYN_SENT, TCP_SYN_RECEIVED) ||
+				 state_is(tcb, TCP_ESTABLISHED, TCP_CLOSE_WAIT)))
+		return -EPIPE;                       /* after shutdown, or the connection is gone */
+	n = ring_write(&tcb->sndq, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+	if (n == 0)
+		return len ? -EAGAIN : 0;
+	tcp_output(s, tcb);
+	return n;
+}
+
+/* After the user reads, a window that opened by enough is announced (3.8.6.2.2). */
+static void tcp_window_update(struct stack *s, struct tcb *tcb)
+{
+	uint32_t advertised = tcb->rcv_adv - tcb->rcv_nxt;
+	uint32_t step = tcb->rcvq.cap / 2 < 2u * s->mss ? tcb->rcvq.cap / 2 : 2u * s->mss;
+
+	if (!state_is(tcb, TCP_ESTABLISHED, TCP_FIN_WAIT_1) && tcb->state != TCP_FIN_WAIT_2)
+		return;
+	if (tcp_rcv_wnd(tcb) >= advertised + step)
+		tcp_send_ack(s, tcb);
+}
+
+/* 3.10.3 RECEIVE */
+ssize_t tcp_recv(struct stack *s, uint64_t now, int h, void *buf, size_t len)
+{
+	struct tcb *tcb = user_tcb(s, now, h, "RECEIVE");
+	uint32_t n;
+
+	if (!tcb || tcb->user_closed)
+		return -EBADF;
+	if (tcb->state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (tcb->rcvq.len && len) {
+		n = ring_read(&tcb->rcvq, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+		tcp_window_update(s, tcb);
+		return n;
+	}
+	if (tcb->error)
+		return take_error(tcb);
+	if (tcb->fin_rcvd || tcb->state == TCP_CLOSED || len == 0)
+		return 0;
+	return -EAGAIN;
+}
+
+/* CLOSE's FIN: it follows the queued data (3.10.4, simplex close). */
+static void tcp_queue_fin(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->fin_queued)
+		return;
+	tcb->fin_queued = true;
+	if (tcb->state == TCP_ESTABLISHED)
+		tcp_set_state(s, tcb, TCP_FIN_WAIT_1, "CLOSE", "3.10.4");
+	else if (tcb->state == TCP_CLOSE_WAIT)
+		tcp_set_state(s, tcb, TCP_LAST_ACK, "CLOSE", "3.10.4");
+	/* SYN-SENT, SYN-RECEIVED: the FIN waits for ESTABLISHED */
+	tcp_output(s, tcb);
+}
+
+/* shutdown(SHUT_WR): no more sends; receiving goes on (half-close). */
+int tcp_shutdown(struct stack *s, uint64_t now, int h)
+{
+	struct tcb *tcb = user_tcb(s, now, h, "shutdown(SHUT_WR)");
+
+	if (!tcb || tcb->user_closed)
+		return -EBADF;
+	if (tcb->state == TCP_CLOSED || tcb->state == TCP_LISTEN)
+		return -ENOTCONN;
+	tcp_queue_fin(s, tcb);
+	return 0;
+}
+
+static void tcp_abort_conn(struct stack *s, struct tcb *tcb, const char *cause, const char *rfc)
+{
+	bool synced = !state_is(tcb, TCP_CLOSED, TCP_LISTEN) && tcb->state != TCP_SYN_SENT &&
+		      !state_is(tcb, TCP_TIME_WAIT, TCP_CLOSING) && tcb->state != TCP_LAST_ACK;
+
+	if (synced)
+		tcp_send_rst(s, tcb);
+	ring_drop(&tcb->sndq, tcb->sndq.len);
+	ring_drop(&tcb->rcvq, tcb->rcvq.len);
+	if (tcb->state != TCP_CLOSED)
+		tcp_set_state(s, tcb, TCP_CLOSED, cause, rfc);
+}
+
+/* Closing a listener resets the connections nobody accepted (as Linux does). */
+static void tcp_close_listener(struct stack *s, struct tcb *l)
+{
+	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+		struct tcb *c = s->conns[h];
+		if (!c || c->listener != l)
+			continue;
+		tcp_abort_conn(s, c, "listener closed", "3.10.4");
+		tcb_maybe_free(s, c);
+	}
+	tcp_set_state(s, l, TCP_CLOSED, "CLOSE", "3.10.4");
+}
+
+/* 3.10.4 CLOSE */
+int tcp_close(struct stack *s, uint64_t now, int h)
+{
+	struct tcb *tcb = user_tcb(s, now, h, "CLOSE");
+
+	if (!tcb || tcb->user_closed)
+		return -EBADF;
+	if (tcb->state == TCP_LISTEN) {
+		tcp_close_listener(s, tcb);
+	} else if (tcb->state == TCP_SYN_SENT) {
+		tcp_set_state(s, tcb, TCP_CLOSED, "CLOSE", "3.10.4");
+	} else if (tcb->rcvq.len) {                  /* RFC 2525 2.17, as Linux */
+		tcp_abort_conn(s, tcb, "CLOSE with unread data, sent RST", "3.10.4");
+	} else if (tcb->state != TCP_CLOSED) {
+		tcp_queue_fin(s, tcb);
+	}
+	tcb->user_closed = true;
+	return 0;
+}
+
+/* 3.10.5 ABORT */
+int tcp_abort(struct stack *s, uint64_t now, int h)
+{
+	struct tcb *tcb = user_tcb(s, now, h, "ABORT");
+
+	if (!tcb)
+		return -EBADF;
+	if (tcb->state == TCP_LISTEN)
+		tcp_close_listener(s, tcb);
+	else
+		tcp_abort_conn(s, tcb, "ABORT, sent RST", "3.10.5");
+	tcb->user_closed = true;
+	return 0;
+}
+
+void tcp_release(struct stack *s, int h)
+{
+	struct tcb *tcb = tcb_get(s, h);
+
+	if (!tcb)
+		return;
+	if (!tcb->user_closed)
+		tcp_close(s, s->now, h);
+	tcb->user_ref = false;
+	tcb_maybe_free(s, tcb);
+}
+
+static int tcp_events(const struct tcb *tcb)
+{
+	int ev = 0;
+	bool open = state_is(tcb, TCP_ESTABLISHED, TCP_CLOSE_WAIT);
+
+	if (tcb->rcvq.len || tcb->fin_rcvd || tcb->error || tcb->state == TCP_CLOSED)
+		ev |= TCP_EV_READABLE;
+	if ((open && !tcb->fin_queued && tcb->sndq.len < tcb->sndq.cap) || tcb->error)
+		ev |= TCP_EV_WRITABLE;
+	if (!state_is(tcb, TCP_CLOSED, TCP_LISTEN) && !state_is(tcb, TCP_SYN_SENT, TCP_SYN_RECEIVED))
+		ev |= TCP_EV_CONNECTED;
+	if (tcb->error)
+		ev |= TCP_EV_ERROR;
+	if (tcb->state == TCP_CLOSED)
+		ev |= TCP_EV_CLOSED;
+	if (tcb->aq_head)
+		ev |= TCP_EV_ACCEPT;
+	return ev;
+}
+
+/* 3.10.6 STATUS */
+int tcp_status(const struct stack *s, int h, struct tcp_status *st)
+{
+	const struct tcb *tcb = tcb_get(s, h);
+
+	if (!tcb)
+		return -EBADF;
+	st->state = tcb->state;
+	st->error = tcb->error;
+	st->events = tcp_events(tcb);
+	st->laddr = tcb->laddr;
+	st->raddr = tcb->raddr;
+	st->lport = tcb->lport;
+	st->rport = tcb->rport;
+	st->rcv_queued = tcb->rcvq.len;
+	st->snd_queued = tcb->sndq.len;
+	st->snd_space = tcb->sndq.cap - tcb->sndq.len;
+	return 0;
+}

@@ -1,0 +1,185 @@
+/* wire.c - parse and build IPv4, ICMP echo and TCP headers; the Internet checksum.
+ * Every length and offset is checked against the bytes actually present before it
+ * is used (RFC 791 3.1, RFC 9293 3.1, RFC 1071). No state. */
+#include <string.h>
+#include "config.h"
+#include "stack.h"
+#include "wire.h"
+
+uint32_t inet_sum(const void *data, size_t len, uint32_t sum32)
+{
+	const uint8_t *p = data;
+	uint64_t sum = sum32;
+
+	while (len >= 4) {              /* big-endian 16-bit words, four bytes at a time */
+		sum += (uint32_t)get16(p) + get16(p + 2);
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		sum += get16(p);
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;    /* odd byte, padded with zero */
+	while (sum >> 32)
+		sum = (sum & 0xffffffffu) + (sum >> 32);
+	return (uint32_t)sum;
+}
+
+uint16_t inet_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* RFC 9293 3.1: the checksum covers a pseudo-header, the TCP header and the data. */
+uint16_t tcp_cksum(uint32_t src, uint32_t dst, const uint8_t *tcp, size_t len)
+{
+	uint32_t sum = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+
+	sum += IPPROTO_TCP_ + (uint32_t)len;
+	return inet_fold(inet_sum(tcp, len, sum));
+}
+
+/* RFC 791 3.1 and RFC 1122 3.2.1: check every field before use. */
+int ip_parse(struct ip_pkt *ip, const uint8_t *pkt, size_t len)
+{
+	size_t ihl, total;
+
+	if (len < IP_HDR_LEN)
+		return STAT_DROP_IP_SHORT;
+	if (pkt[0] >> 4 != 4)
+		return STAT_DROP_IP_VERSION;
+	ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	if (ihl < IP_HDR_LEN || ihl > len)
+		return STAT_DROP_IP_IHL;
+	total = get16(pkt + 2);
+	if (total < ihl || total > len)     /* bytes past total are link padding: ignored */
+		return STAT_DROP_IP_LEN;
+	if (inet_fold(inet_sum(pkt, ihl, 0)) != 0)
+		return STAT_DROP_IP_CSUM;
+	if (get16(pkt + 6) & 0x3fff)         /* MF set or a fragment offset */
+		return STAT_DROP_IP_FRAG;
+	ip->id = get16(pkt + 4);
+	ip->ttl = pkt[8];
+	ip->proto = pkt[9];
+	ip->src = get32(pkt + 12);
+	ip->dst = get32(pkt + 16);
+	ip->payload = pkt + ihl;             /* IP options are skipped, not interpreted */
+	ip->payload_len = total - ihl;
+	return 0;
+}
+
+/* RFC 9293 3.2: options are kind, length, value; only MSS is used here. */
+static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t kind = opt[i];
+		if (kind == 0)                     /* end of option list */
+			break;
+		if (kind == 1) {                   /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
+			return STAT_DROP_TCP_OPT;
+		if (kind == 2) {                   /* MSS, only meaningful on a SYN */
+			if (opt[i + 1] != 4)
+				return STAT_DROP_TCP_OPT;
+			if (sg->flags & TH_SYN)
+				sg->mss = get16(opt + i + 2);
+		}
+		i += opt[i + 1];                   /* unknown kinds are skipped */
+	}
+	return 0;
+}
+
+int tcp_parse(struct seg *sg, const struct ip_pkt *ip)
+{
+	const uint8_t *p = ip->payload;
+	size_t len = ip->payload_len, off;
+
+	if (len < TCP_HDR_LEN)
+		return STAT_DROP_TCP_SHORT;
+	off = (size_t)(p[12] >> 4) * 4;
+	if (off < TCP_HDR_LEN || off > len)
+		return STAT_DROP_TCP_OFF;
+	if (tcp_cksum(ip->src, ip->dst, p, len) != 0)
+		return STAT_DROP_TCP_CSUM;
+	memset(sg, 0, sizeof(*sg));
+	sg->src = ip->src;
+	sg->dst = ip->dst;
+	sg->sport = get16(p);
+	sg->dport = get16(p + 2);
+	if (sg->sport == 0 || sg->dport == 0)
+		return STAT_DROP_TCP_PORT0;
+	sg->seq = get32(p + 4);
+	sg->ack = get32(p + 8);
+	sg->flags = p[13];
+	sg->wnd = get16(p + 14);
+	sg->up = get16(p + 18);
+	sg->data = p + off;
+	sg->dlen = (uint32_t)(len - off);
+	return tcp_parse_options(sg, p + TCP_HDR_LEN, off - TCP_HDR_LEN);
+}
+
+static void ip_build(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
+		     size_t total, uint16_t id)
+{
+	buf[0] = 0x45;                       /* version 4, IHL 5 */
+	buf[1] = 0;
+	put16(buf + 2, (uint16_t)total);
+	put16(buf + 4, id);
+	put16(buf + 6, 0x4000);              /* DF: we do path MTU by MSS only */
+	buf[8] = IP_DEFAULT_TTL;
+	buf[9] = proto;
+	put16(buf + 10, 0);
+	put32(buf + 12, src);
+	put32(buf + 16, dst);
+	put16(buf + 10, inet_fold(inet_sum(buf, IP_HDR_LEN, 0)));
+}
+
+size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id)
+{
+	uint8_t *t = buf + IP_HDR_LEN;
+	size_t hlen = TCP_HDR_LEN + (sg->mss ? 4 : 0);
+	size_t tlen = hlen + sg->dlen;
+
+	put16(t, sg->sport);
+	put16(t + 2, sg->dport);
+	put32(t + 4, sg->seq);
+	put32(t + 8, sg->ack);
+	t[12] = (uint8_t)(hlen / 4) << 4;
+	t[13] = sg->flags;
+	put16(t + 14, sg->wnd);
+	put16(t + 16, 0);
+	put16(t + 18, 0);                    /* urgent pointer: not implemented */
+	if (sg->mss) {
+		t[20] = 2;
+		t[21] = 4;
+		put16(t + 22, sg->mss);
+	}
+	if (sg->dlen && sg->data != t + hlen)
+		memcpy(t + hlen, sg->data, sg->dlen);
+	put16(t + 16, tcp_cksum(sg->src, sg->dst, t, tlen));
+	ip_build(buf, sg->src, sg->dst, IPPROTO_TCP_, IP_HDR_LEN + tlen, ip_id);
+	return IP_HDR_LEN + tlen;
+}
+
+size_t icmp_build_echo_reply(uint8_t *buf, const struct ip_pkt *req, uint16_t ip_id)
+{
+	uint8_t *icmp = buf + IP_HDR_LEN;
+	size_t len = req->payload_len;
+
+	memmove(icmp, req->payload, len);     /* drop any IP options of the request */
+	icmp[0] = ICMP_ECHO_REPLY;
+	put16(icmp + 2, 0);
+	put16(icmp + 2, inet_fold(inet_sum(icmp, len, 0)));
+	ip_build(buf, req->dst, req->src, IPPROTO_ICMP_, IP_HDR_LEN + len, ip_id);
+	return IP_HDR_LEN + len;
+}
