@@ -14,38 +14,38 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_RST_SENT] = "tcp resets sent",
 	[STAT_RETRANSMIT] = "tcp retransmissions",
 	[STAT_CHALLENGE_ACK] = "tcp challenge acks sent",
-	[STAT_DROP_IP_SHORT] = "drop: ip packet shorter than its header",
-	[STAT_DROP_IP_VERSION] = "drop: ip version is not 4",
-	[STAT_DROP_IP_IHL] = "drop: ip header length invalid",
-	[STAT_DROP_IP_LEN] = "drop: ip total length invalid",
-	[STAT_DROP_IP_CSUM] = "drop: ip header checksum",
-	[STAT_DROP_IP_FRAG] = "drop: ip fragment (not supported)",
-	[STAT_DROP_IP_NOT_US] = "drop: ip destination not ours",
-	[STAT_DROP_IP_SRC] = "drop: ip source invalid",
-	[STAT_DROP_IP_PROTO] = "drop: ip protocol not supported",
-	[STAT_DROP_ICMP_SHORT] = "drop: icmp too short",
-	[STAT_DROP_ICMP_CSUM] = "drop: icmp checksum",
-	[STAT_DROP_ICMP_TYPE] = "drop: icmp type not supported",
-	[STAT_DROP_TCP_SHORT] = "drop: tcp segment shorter than its header",
-	[STAT_DROP_TCP_OFF] = "drop: tcp data offset invalid",
-	[STAT_DROP_TCP_CSUM] = "drop: tcp checksum",
-	[STAT_DROP_TCP_OPT] = "drop: tcp option malformed",
-	[STAT_DROP_TCP_PORT0] = "drop: tcp port 0",
-	[STAT_DROP_TCP_NO_CONN] = "drop: tcp no connection (reset sent)",
-	[STAT_DROP_TCP_LISTEN] = "drop: tcp listen, not a SYN",
-	[STAT_DROP_TCP_BACKLOG] = "drop: tcp listen queue full",
-	[STAT_DROP_TCP_NOMEM] = "drop: tcp connection table full",
-	[STAT_DROP_TCP_SYN_SENT] = "drop: tcp syn-sent, unacceptable",
-	[STAT_DROP_TCP_SEQ] = "drop: tcp sequence outside window",
-	[STAT_DROP_TCP_RST] = "drop: tcp reset not acceptable",
-	[STAT_DROP_TCP_SYN] = "drop: tcp syn in synchronized state",
-	[STAT_DROP_TCP_NO_ACK] = "drop: tcp no ack bit",
-	[STAT_DROP_TCP_ACK] = "drop: tcp ack unacceptable",
-	[STAT_DROP_TCP_OOO] = "drop: tcp data out of order (no reassembly)",
-	[STAT_DROP_TCP_STATE] = "drop: tcp nothing to do in this state",
+	[STAT_DROP_IP_SHORT] = "ip packet shorter than its header",
+	[STAT_DROP_IP_VERSION] = "ip version is not 4",
+	[STAT_DROP_IP_IHL] = "ip header length invalid",
+	[STAT_DROP_IP_LEN] = "ip total length invalid",
+	[STAT_DROP_IP_CSUM] = "ip header checksum",
+	[STAT_DROP_IP_FRAG] = "ip fragment (not supported)",
+	[STAT_DROP_IP_NOT_US] = "ip destination not ours",
+	[STAT_DROP_IP_SRC] = "ip source invalid",
+	[STAT_DROP_IP_PROTO] = "ip protocol not supported",
+	[STAT_DROP_ICMP_SHORT] = "icmp too short",
+	[STAT_DROP_ICMP_CSUM] = "icmp checksum",
+	[STAT_DROP_ICMP_TYPE] = "icmp type not supported",
+	[STAT_DROP_TCP_SHORT] = "tcp segment shorter than its header",
+	[STAT_DROP_TCP_OFF] = "tcp data offset invalid",
+	[STAT_DROP_TCP_CSUM] = "tcp checksum",
+	[STAT_DROP_TCP_OPT] = "tcp option malformed",
+	[STAT_DROP_TCP_PORT0] = "tcp port 0",
+	[STAT_DROP_TCP_NO_CONN] = "tcp no connection (reset sent)",
+	[STAT_DROP_TCP_LISTEN] = "tcp listen, not a SYN",
+	[STAT_DROP_TCP_BACKLOG] = "tcp listen queue full",
+	[STAT_DROP_TCP_NOMEM] = "tcp connection table full",
+	[STAT_DROP_TCP_SYN_SENT] = "tcp syn-sent, unacceptable",
+	[STAT_DROP_TCP_SEQ] = "tcp sequence outside window",
+	[STAT_DROP_TCP_RST] = "tcp reset not acceptable",
+	[STAT_DROP_TCP_SYN] = "tcp syn in synchronized state",
+	[STAT_DROP_TCP_NO_ACK] = "tcp no ack bit",
+	[STAT_DROP_TCP_ACK] = "tcp ack unacceptable",
+	[STAT_DROP_TCP_OOO] = "tcp data out of order (no reassembly)",
+	[STAT_DROP_TCP_STATE] = "tcp nothing to do in this state",
 };
 
-const char *stat_name(enum stat st)
+const char *stat_name(enum stat_id st)
 {
 	return (unsigned)st < STAT_COUNT && stat_names[st] ? stat_names[st] : "?";
 }
@@ -100,7 +100,7 @@ void stack_emit(struct stack *s, size_t len)
 	s->env.emit(s->env.ctx, s->out, len);
 }
 
-void stack_drop(struct stack *s, enum stat reason, const uint8_t *pkt, size_t len)
+void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t len)
 {
 	struct trace_event ev = { .kind = TRACE_DROP, .reason = reason, .pkt = pkt, .len = len };
 
@@ -140,7 +140,7 @@ uint64_t stack_next_deadline(const struct stack *s)
 	return next;
 }
 
-uint64_t stack_stat(const struct stack *s, enum stat st)
+uint64_t stack_stat(const struct stack *s, enum stat_id st)
 {
 	return (unsigned)st < STAT_COUNT ? s->stats[st] : 0;
 }

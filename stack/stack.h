@@ -27,7 +27,7 @@ struct stack_config {
 };
 
 /* Counters: every drop has a reason; names in stat_name(). */
-enum stat {
+enum stat_id {
 	STAT_IP_IN, STAT_IP_OUT, STAT_TCP_IN, STAT_TCP_OUT,
 	STAT_ICMP_ECHO, STAT_RST_SENT, STAT_RETRANSMIT, STAT_CHALLENGE_ACK,
 	STAT_DROP_FIRST,                       /* drop reasons follow */
@@ -71,8 +71,8 @@ void stack_poll(struct stack *s, uint64_t now);
 /* Absolute time of the next timer, or UINT64_MAX when none is armed. */
 uint64_t stack_next_deadline(const struct stack *s);
 
-uint64_t stack_stat(const struct stack *s, enum stat st);
-const char *stat_name(enum stat st);
+uint64_t stack_stat(const struct stack *s, enum stat_id st);
+const char *stat_name(enum stat_id st);
 uint32_t stack_addr(const struct stack *s);
 
 #endif

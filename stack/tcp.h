@@ -40,6 +40,10 @@ int tcp_abort(struct stack *s, uint64_t now, int h);
 /* Give the handle back; the stack frees the TCB once it is CLOSED. */
 void tcp_release(struct stack *s, int h);
 
+/* How many connections a user closed are still closing (FIN-WAIT-1/2,
+ * CLOSING, LAST-ACK): a program waits for them before it exits. */
+int tcp_closing_count(const struct stack *s);
+
 /* STATUS */
 enum { TCP_EV_READABLE = 1, TCP_EV_WRITABLE = 2, TCP_EV_CONNECTED = 4,
        TCP_EV_ERROR = 8, TCP_EV_CLOSED = 16, TCP_EV_ACCEPT = 32 };

@@ -72,12 +72,12 @@ struct stack {
 	uint8_t out[IP_HDR_LEN + TCP_HDR_LEN + 40 + 65536];  /* packets are built here */
 };
 
-static inline void stat_inc(struct stack *s, enum stat st) { s->stats[st]++; }
+static inline void stat_inc(struct stack *s, enum stat_id st) { s->stats[st]++; }
 
 /* stack.c */
 void stack_emit(struct stack *s, size_t len);         /* s->out[0..len) */
 void stack_trace(struct stack *s, struct trace_event *ev);
-void stack_drop(struct stack *s, enum stat reason, const uint8_t *pkt, size_t len);
+void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t len);
 
 /* ip.c, icmp.c */
 void ip_input(struct stack *s, const uint8_t *pkt, size_t len);

@@ -294,3 +294,16 @@ int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 	st->snd_space = tcb->sndq.cap - tcb->sndq.len;
 	return 0;
 }
+
+int tcp_closing_count(const struct stack *s)
+{
+	int n = 0;
+
+	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+		const struct tcb *t = s->conns[h];
+		if (t && (state_is(t, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2) ||
+			  state_is(t, TCP_CLOSING, TCP_LAST_ACK)))
+			n++;
+	}
+	return n;
+}

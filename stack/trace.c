@@ -36,7 +36,7 @@ size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 				      (unsigned long long)(ev->duration / 1000000),
 				      (unsigned long long)(ev->duration / 1000 % 1000));
 	} else if (ev->kind == TRACE_DROP) {
-		n = snprintf(buf, cap, "drop (%s): ", stat_name(ev->reason));
+		n = snprintf(buf, cap, "drop (%s) ", stat_name(ev->reason));
 		if (n > 0 && (size_t)n < cap)
 			n += (int)trace_format_packet(ev->pkt, ev->len, buf + n, cap - (size_t)n);
 	} else if (ev->kind == TRACE_TIMER || ev->kind == TRACE_USER) {
@@ -105,7 +105,7 @@ size_t trace_format_packet(const uint8_t *pkt, size_t len, char *buf, size_t cap
 		n = tcp_fmt(buf, cap, sa, da, &sg);
 	else if (ip.proto == IPPROTO_TCP_)
 		n = snprintf(buf, cap, "IP %s > %s: tcp, bad (%s), length %zu", sa, da,
-			     stat_name((enum stat)bad), ip.payload_len);
+			     stat_name((enum stat_id)bad), ip.payload_len);
 	else if (ip.proto == IPPROTO_ICMP_ && ip.payload_len >= 8)
 		n = snprintf(buf, cap, "IP %s > %s: ICMP echo %s, id %u, seq %u, length %zu", sa, da,
 			     ip.payload[0] == ICMP_ECHO_REQUEST ? "request" : "reply",

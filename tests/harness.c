@@ -188,7 +188,7 @@ void expect_state(struct harness *h, enum tcp_state st)
 		       tcp_state_name(got));
 }
 
-void expect_stat(struct harness *h, enum stat st, uint64_t n)
+void expect_stat(struct harness *h, enum stat_id st, uint64_t n)
 {
 	if (stack_stat(h->s, st) != n)
 		h_fail(h, "expected counter '%s' to be %llu, it is %llu", stat_name(st),

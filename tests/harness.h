@@ -55,7 +55,7 @@ struct seg expect_sent(struct harness *h, uint8_t flags, uint32_t seq, uint32_t 
 void expect_sent_data(struct harness *h, uint32_t seq, const char *data);
 void expect_nothing_sent(struct harness *h);
 void expect_state(struct harness *h, enum tcp_state st);
-void expect_stat(struct harness *h, enum stat st, uint64_t n);
+void expect_stat(struct harness *h, enum stat_id st, uint64_t n);
 int sent_pending(const struct harness *h);
 
 /* Time */

@@ -1,0 +1,30 @@
+/* log.h - where trace events go: the transition log (one line per state change,
+ * tcpdump's time format, so `sort -m` merges it with a capture), -v packet lines,
+ * and a pcap file written by the stack itself. Entry points: log_open, log_trace,
+ * log_flush, log_close. */
+#ifndef TUNTCP_LOG_H
+#define TUNTCP_LOG_H
+#include <stdint.h>
+#include <stdio.h>
+#include "trace.h"
+
+struct log {
+	FILE *out;             /* the transition log (stderr by default) */
+	FILE *pcap;            /* NULL: no pcap */
+	int verbose;           /* 1: segments, drops and timers too; 2: user calls too */
+	int virtual_time;      /* stamp events with base + ev->now instead of the wall clock */
+	uint64_t base;         /* wall-clock us at virtual time 0 */
+	const char *tag;       /* prefix for every line (sim: which stack), may be NULL */
+};
+
+/* Opens `log_path` (NULL: stderr) and `pcap_path` (NULL: none). 0 or -errno. */
+int log_open(struct log *l, const char *log_path, const char *pcap_path, int verbose);
+void log_trace(void *ctx, const struct trace_event *ev);   /* a stack_env.trace */
+void log_flush(struct log *l);
+void log_close(struct log *l);
+
+/* "19:10:39.758393": tcpdump's default format, local time */
+void log_time(uint64_t wall_us, char buf[16]);
+uint64_t wall_clock_us(void);
+
+#endif

@@ -1,0 +1,16 @@
+/* tun.h - the Linux TUN device: open it (IFF_TUN | IFF_NO_PI: whole IPv4 packets,
+ * no extra header), give the kernel side an address and MTU and bring it up.
+ * Nothing else: reading and writing are plain read(2)/write(2) on the fd. */
+#ifndef TUNTCP_TUN_H
+#define TUNTCP_TUN_H
+#include <stdint.h>
+
+/* Create or attach to the device `name`. Returns the fd, or -errno. */
+int tun_open(const char *name);
+/* Kernel side address/prefix, MTU, up. Returns 0 or -errno (-EPERM without
+ * CAP_NET_ADMIN: then the device must have been set up beforehand). */
+int tun_configure(const char *name, uint32_t addr, int prefix, int mtu);
+/* Is the device up with an address already (made with ip tuntap by an admin)? */
+int tun_is_up(const char *name);
+
+#endif
