@@ -35,6 +35,8 @@ $(B)/tests/check_%: $(B)/tests/check_%.o $(TEST_LIB:%.c=$(B)/%.o) $(B)/libtuntcp
 # Unit and simulation tests (no root), then integration tests over TUN.
 test: deps all
 	@tests/run-unit.sh $(CHECK_TESTS:%=$(B)/tests/%)
+	@$(MAKE) --no-print-directory sanitize
+	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory clang; fi
 	@tests/integration/run.sh
 
 unit: all
@@ -51,3 +53,15 @@ clean:
 
 .PHONY: all test unit demo deps clean
 .SECONDARY:
+
+# The unit and simulation tests again, built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (leaks are errors too), and a clang -Werror build.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	@$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" $(CHECK_TESTS:%=$(B)/asan/tests/%) >/dev/null
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-unit.sh $(CHECK_TESTS:%=$(B)/asan/tests/%) | sed 's/^unit:/sanitizers:/'
+
+clang:
+	@$(MAKE) --no-print-directory B=$(B)/clang CC=clang all >/dev/null && echo "clang: -Wall -Wextra -Werror build clean"
+
+.PHONY: sanitize clang

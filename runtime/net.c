@@ -78,9 +78,10 @@ void net_usage_common(FILE *f)
 
 void net_bad_usage(const char *prog, const char *fmt, ...)
 {
+	const char *base = strrchr(prog, '/');
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, "%s: ", base ? base + 1 : prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -167,8 +167,10 @@ static void tcp_trim(struct tcb *tcb, struct seg *sg)
 	if (SEQ_GT(sg->seq + sg->dlen, end)) {
 		sg->dlen = SEQ_GT(end, sg->seq) ? end - sg->seq : 0;
 		sg->flags &= (uint8_t)~(TH_FIN | TH_PSH);
+		tcb->ack_now = true;                 /* tell the sender what fitted */
 	} else if ((sg->flags & TH_FIN) && sg->seq + sg->dlen == end) {
 		sg->flags &= (uint8_t)~TH_FIN;        /* no room for the FIN either */
+		tcb->ack_now = true;
 	}
 }
 
@@ -221,7 +223,8 @@ static bool tcp_fin_next(const struct tcb *tcb, const struct seg *sg)
 	return (sg->flags & TH_FIN) && sg->seq == tcb->rcv_nxt;
 }
 
-/* 3.10.7.4 fifth, SYN-RECEIVED: the ACK of our SYN completes the handshake. */
+/* 3.10.7.4 fifth, SYN-RECEIVED: the ACK of our SYN completes the handshake.
+ * (Also FIN-WAIT-1 when CLOSE came in SYN-RECEIVED: the ACK still has to cover the SYN.) */
 static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
 	if (!SEQ_GT(sg->ack, tcb->snd_una) || SEQ_GT(sg->ack, tcb->snd_max)) {
@@ -231,7 +234,8 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 	tcb->snd_wnd = sg->wnd;
 	tcb->snd_wl1 = sg->seq;
 	tcb->snd_wl2 = sg->ack;
-	tcp_established(s, tcb, "rcvd ACK of SYN", "3.10.7.4");
+	if (tcb->state == TCP_SYN_RECEIVED)     /* else FIN-WAIT-1: CLOSE came first */
+		tcp_established(s, tcb, "rcvd ACK of SYN", "3.10.7.4");
 	return 0;
 }
 
@@ -240,7 +244,7 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
 	int r;
 
-	if (tcb->state == TCP_SYN_RECEIVED && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
+	if (!tcp_syn_acked(tcb) && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
 		return r;
 	if (SEQ_GT(sg->ack, tcb->snd_max)) {        /* acks something not yet sent */
 		tcb->ack_now = true;
@@ -284,8 +288,8 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 	tcb->ack_now = true;
 	if (sg->seq != tcb->rcv_nxt)
 		return STAT_DROP_TCP_OOO;            /* not implemented: reassembly */
-	if (tcb->user_closed) {                      /* 3.6.1: nobody will read it */
-		tcp_send_rst(s, tcb);
+	if (tcb->user_closed) {              /* 3.6.1: nobody will read it; RST as Linux */
+		tcp_reply_rst(s, sg);
 		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd data after CLOSE, sent RST", "3.6.1");
 		return 0;
 	}
@@ -320,12 +324,13 @@ static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	}
 }
 
-/* SYN-RECEIVED and a SYN we already have: the peer's SYN again (our SYN,ACK was
+/* SYN-RECEIVED (or FIN-WAIT-1 before our SYN was acknowledged) and a SYN we already have: the peer's SYN again (our SYN,ACK was
  * lost: send it again), or in a simultaneous open the peer's SYN,ACK, whose SYN
  * is a duplicate but whose ACK completes the handshake (figure 7, line 6). */
 static bool tcp_syn_received_dup_syn(struct tcb *tcb, struct seg *sg)
 {
-	if (tcb->state != TCP_SYN_RECEIVED || !(sg->flags & TH_SYN) || sg->seq != tcb->irs)
+	if (tcb->state == TCP_SYN_SENT || tcp_syn_acked(tcb) || !(sg->flags & TH_SYN) ||
+	    sg->seq != tcb->irs)
 		return false;
 	if (!(sg->flags & TH_ACK)) {
 		tcb->snd_nxt = tcb->iss;

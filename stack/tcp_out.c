@@ -94,7 +94,8 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 	uint8_t flags = TH_ACK;
 
 	if (seq == tcb->iss) {                     /* SYN not sent, or being resent */
-		if (tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RECEIVED)
+		if (tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RECEIVED &&
+		    tcb->state != TCP_FIN_WAIT_1)      /* CLOSE in SYN-RECEIVED */
 			return false;
 		flags = tcb->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK;
 		dlen = 0;

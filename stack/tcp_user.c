@@ -165,7 +165,9 @@ static void tcp_queue_fin(struct stack *s, struct tcb *tcb)
 		tcp_set_state(s, tcb, TCP_FIN_WAIT_1, "CLOSE", "3.10.4");
 	else if (tcb->state == TCP_CLOSE_WAIT)
 		tcp_set_state(s, tcb, TCP_LAST_ACK, "CLOSE", "3.10.4");
-	/* SYN-SENT, SYN-RECEIVED: the FIN waits for ESTABLISHED */
+	else if (tcb->state == TCP_SYN_RECEIVED && tcb->sndq.len == 0)
+		tcp_set_state(s, tcb, TCP_FIN_WAIT_1, "CLOSE", "3.10.4");
+	/* SYN-SENT, or SYN-RECEIVED with data queued: the FIN waits for ESTABLISHED */
 	tcp_output(s, tcb);
 }
 

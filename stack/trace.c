@@ -22,14 +22,17 @@ static const char *kind_word(enum trace_kind k)
 
 size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 {
-	char la[16], ra[16];
+	char la[16], ra[16], rp[8];
 	int n;
 
+	snprintf(rp, sizeof(rp), "%u", ev->conn.rport);
 	addr_fmt(la, sizeof(la), ev->conn.laddr);
 	addr_fmt(ra, sizeof(ra), ev->conn.raddr);
+	if (!ev->conn.raddr)
+		snprintf(ra, sizeof(ra), "*");      /* a listener: any peer */
 	if (ev->kind == TRACE_STATE) {
-		n = snprintf(buf, cap, "%s:%u > %s:%u %s -> %s (%s) [%s]", la, ev->conn.lport,
-			     ra, ev->conn.rport, tcp_state_name(ev->from), tcp_state_name(ev->to),
+		n = snprintf(buf, cap, "%s:%u > %s:%s %s -> %s (%s) [%s]", la, ev->conn.lport,
+			     ra, ev->conn.rport ? rp : "*", tcp_state_name(ev->from), tcp_state_name(ev->to),
 			     ev->cause, ev->rfc);
 		if (ev->to == TCP_TIME_WAIT && n > 0 && (size_t)n < cap)
 			n += snprintf(buf + n, cap - (size_t)n, " for 2*MSL = %llu.%03llu s",

@@ -11,7 +11,7 @@ static void setup(void) { h = h_new(); }
 static void teardown(void) { h_free(h); }
 
 /* The user reads and expects exactly `want`. */
-static void expect_recv(struct harness *h, const char *want)
+static void expect_recv(const char *want)
 {
 	char buf[256];
 	ssize_t n = user_recv(h, buf, sizeof(buf));
@@ -23,7 +23,7 @@ static void expect_recv(struct harness *h, const char *want)
 
 /* How many times the transcript says the connection entered `state`
  * (from the transcript position `mark` on). */
-static int entered(const struct harness *h, size_t mark, enum tcp_state state)
+static int entered(size_t mark, enum tcp_state state)
 {
 	char needle[40];
 	int n = 0;
@@ -35,7 +35,7 @@ static int entered(const struct harness *h, size_t mark, enum tcp_state state)
 }
 
 /* The oldest segment the stack sent, parsed but left in the queue. */
-static struct seg peek_sent(struct harness *h)
+static struct seg peek_sent(void)
 {
 	struct ip_pkt ip;
 	struct seg sg = { .flags = 0 };
@@ -48,9 +48,9 @@ static struct seg peek_sent(struct harness *h)
 }
 
 /* A RST with this sequence number; the ACK bit may be on (as Linux sends it) or off. */
-static void expect_rst(struct harness *h, uint32_t seq)
+static void expect_rst(uint32_t seq)
 {
-	struct seg sg = peek_sent(h);
+	struct seg sg = peek_sent();
 
 	if (!(sg.flags & TH_RST))
 		h_fail(h, "expected a RST with seq %u, the stack sent flags 0x%02x seq %u",
@@ -59,7 +59,7 @@ static void expect_rst(struct harness *h, uint32_t seq)
 }
 
 /* FIN-WAIT-1 by shutdown(SHUT_WR), so the handle stays readable. */
-static void goto_fin_wait_1_by_shutdown(struct harness *h)
+static void goto_fin_wait_1_by_shutdown(void)
 {
 	h_passive_established(h);
 	CHECK_EQ(h, user_shutdown(h), 0);
@@ -201,8 +201,8 @@ START_TEST(fin_wait_1_fin_with_ack_of_fin_enters_time_wait_directly)
 	peer_sends(h, TH_FIN | TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 2, 0);
 	expect_state(h, TCP_TIME_WAIT);
-	CHECK_EQ(h, entered(h, mark, TCP_FIN_WAIT_2), 0);
-	CHECK_EQ(h, entered(h, mark, TCP_TIME_WAIT), 1);
+	CHECK_EQ(h, entered(mark, TCP_FIN_WAIT_2), 0);
+	CHECK_EQ(h, entered(mark, TCP_TIME_WAIT), 1);
 	expect_nothing_sent(h);
 }
 END_TEST
@@ -233,31 +233,67 @@ START_TEST(closing_ack_of_fin_enters_time_wait_then_closed_after_2msl)
 }
 END_TEST
 
+START_TEST(close_wait_retransmitted_fin_is_acked_again)
+{
+	h_goto(h, TCP_CLOSE_WAIT);
+	peer_sends(h, TH_FIN | TH_ACK, IRS + 1, ISS + 1, NULL, 0);   /* our ACK was lost */
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 2, 0);
+	expect_state(h, TCP_CLOSE_WAIT);
+	expect_recv("");
+}
+END_TEST
+
+START_TEST(fin_wait_1_ack_of_data_only_stays_in_fin_wait_1)
+{
+	h_passive_established(h);
+	CHECK_EQ(h, user_send(h, "abc"), 3);
+	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 3);
+	CHECK_EQ(h, user_close(h), 0);
+	expect_sent(h, TH_FIN | TH_ACK, ISS + 4, IRS + 1, 0);     /* the FIN follows the data */
+	peer_sends(h, TH_ACK, IRS + 1, ISS + 4, NULL, 0);         /* data acked, FIN not */
+	expect_state(h, TCP_FIN_WAIT_1);
+	expect_nothing_sent(h);
+	peer_sends(h, TH_ACK, IRS + 1, ISS + 5, NULL, 0);
+	expect_state(h, TCP_FIN_WAIT_2);
+}
+END_TEST
+
+START_TEST(closing_fin_is_retransmitted_on_timeout)
+{
+	h_goto(h, TCP_CLOSING);
+	advance_ms(h, 1000);                       /* 1 s after the FIN left */
+	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 2, 0);
+	expect_state(h, TCP_CLOSING);
+	peer_sends(h, TH_ACK, IRS + 2, ISS + 2, NULL, 0);
+	expect_state(h, TCP_TIME_WAIT);
+}
+END_TEST
+
 /* Half-close: shutdown(SHUT_WR), then the peer goes on sending (3.6.1) */
 
 START_TEST(fin_wait_2_after_shutdown_still_receives_and_delivers_data)
 {
-	goto_fin_wait_1_by_shutdown(h);
+	goto_fin_wait_1_by_shutdown();
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	expect_state(h, TCP_FIN_WAIT_2);
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 2, "still here", 10);
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 11, 0);
-	expect_recv(h, "still here");
+	expect_recv("still here");
 	peer_sends(h, TH_FIN | TH_ACK, IRS + 11, ISS + 2, NULL, 0);
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 12, 0);
 	expect_state(h, TCP_TIME_WAIT);
-	expect_recv(h, "");                                      /* end of stream */
+	expect_recv("");                                      /* end of stream */
 	expect_nothing_sent(h);
 }
 END_TEST
 
 START_TEST(fin_wait_1_after_shutdown_still_receives_and_delivers_data)
 {
-	goto_fin_wait_1_by_shutdown(h);
+	goto_fin_wait_1_by_shutdown();
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 1, "early", 5);   /* FIN not yet acked */
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 6, 0);
 	expect_state(h, TCP_FIN_WAIT_1);
-	expect_recv(h, "early");
+	expect_recv("early");
 	CHECK_EQ(h, user_recv(h, (char[8]){0}, 8), -EAGAIN);
 }
 END_TEST
@@ -283,13 +319,27 @@ START_TEST(close_wait_send_still_delivers_data)
 }
 END_TEST
 
+START_TEST(fin_wait_2_close_after_shutdown_sends_nothing_more)
+{
+	goto_fin_wait_1_by_shutdown();
+	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
+	expect_state(h, TCP_FIN_WAIT_2);
+	CHECK_EQ(h, user_close(h), 0);             /* the FIN is already out */
+	expect_nothing_sent(h);
+	expect_state(h, TCP_FIN_WAIT_2);
+	peer_sends(h, TH_FIN | TH_ACK, IRS + 1, ISS + 2, NULL, 0);
+	expect_sent(h, TH_ACK, ISS + 2, IRS + 2, 0);
+	expect_state(h, TCP_TIME_WAIT);
+}
+END_TEST
+
 /* End of stream */
 
 START_TEST(close_wait_recv_returns_0_at_end_of_stream)
 {
 	h_goto(h, TCP_CLOSE_WAIT);
-	expect_recv(h, "");
-	expect_recv(h, "");                      /* and again: EOF is not consumed */
+	expect_recv("");
+	expect_recv("");                      /* and again: EOF is not consumed */
 }
 END_TEST
 
@@ -299,21 +349,21 @@ START_TEST(established_data_with_fin_delivers_data_then_end_of_stream)
 	peer_sends(h, TH_FIN | TH_ACK | TH_PSH, IRS + 1, ISS + 1, "bye", 3);
 	expect_sent(h, TH_ACK, ISS + 1, IRS + 5, 0);             /* 3 bytes and the FIN */
 	expect_state(h, TCP_CLOSE_WAIT);
-	expect_recv(h, "bye");
-	expect_recv(h, "");
+	expect_recv("bye");
+	expect_recv("");
 	expect_nothing_sent(h);
 }
 END_TEST
 
 START_TEST(fin_wait_2_data_with_fin_enters_time_wait_and_delivers_data)
 {
-	goto_fin_wait_1_by_shutdown(h);
+	goto_fin_wait_1_by_shutdown();
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	peer_sends(h, TH_FIN | TH_ACK | TH_PSH, IRS + 1, ISS + 2, "last", 4);
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 6, 0);
 	expect_state(h, TCP_TIME_WAIT);
-	expect_recv(h, "last");
-	expect_recv(h, "");
+	expect_recv("last");
+	expect_recv("");
 }
 END_TEST
 
@@ -420,7 +470,7 @@ START_TEST(fin_wait_2_data_after_close_is_answered_by_rst)
 {
 	h_goto(h, TCP_FIN_WAIT_2);                                /* by close(): nobody reads */
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 2, "late", 4);
-	expect_rst(h, ISS + 2);                                   /* SND.NXT */
+	expect_rst(ISS + 2);                                   /* SND.NXT */
 	expect_state(h, TCP_CLOSED);
 	expect_nothing_sent(h);
 }
@@ -432,7 +482,7 @@ START_TEST(fin_wait_1_data_after_close_is_answered_by_rst)
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 1, "late", 4);   /* our FIN not yet seen */
 	/* As Linux (tcp_rcv_state_process, then tcp_v4_send_reset): <SEQ=SEG.ACK>, the
 	 * peer's RCV.NXT, the only value an RFC 5961 3.2 peer accepts without a challenge. */
-	expect_rst(h, ISS + 1);
+	expect_rst(ISS + 1);
 	expect_state(h, TCP_CLOSED);
 	advance_ms(h, 10000);                                     /* and no more FINs */
 	expect_nothing_sent(h);
@@ -458,10 +508,14 @@ Suite *suite(void)
 	tcase_add_test(tc, fin_wait_1_fin_with_ack_of_fin_enters_time_wait_directly);
 	tcase_add_test(tc, fin_wait_1_fin_without_ack_of_fin_enters_closing);
 	tcase_add_test(tc, closing_ack_of_fin_enters_time_wait_then_closed_after_2msl);
+	tcase_add_test(tc, close_wait_retransmitted_fin_is_acked_again);
+	tcase_add_test(tc, fin_wait_1_ack_of_data_only_stays_in_fin_wait_1);
+	tcase_add_test(tc, closing_fin_is_retransmitted_on_timeout);
 	tcase_add_test(tc, fin_wait_2_after_shutdown_still_receives_and_delivers_data);
 	tcase_add_test(tc, fin_wait_1_after_shutdown_still_receives_and_delivers_data);
 	tcase_add_test(tc, established_shutdown_then_send_returns_epipe);
 	tcase_add_test(tc, close_wait_send_still_delivers_data);
+	tcase_add_test(tc, fin_wait_2_close_after_shutdown_sends_nothing_more);
 	tcase_add_test(tc, close_wait_recv_returns_0_at_end_of_stream);
 	tcase_add_test(tc, established_data_with_fin_delivers_data_then_end_of_stream);
 	tcase_add_test(tc, fin_wait_2_data_with_fin_enters_time_wait_and_delivers_data);

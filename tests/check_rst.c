@@ -12,7 +12,7 @@ static void setup(void) { h = h_new(); }
 static void teardown(void) { h_free(h); }
 
 /* The oldest segment the stack sent, parsed but left in the queue. */
-static struct seg peek_sent(struct harness *h)
+static struct seg peek_sent(void)
 {
 	struct ip_pkt ip;
 	struct seg sg = { .flags = 0 };
@@ -25,9 +25,9 @@ static struct seg peek_sent(struct harness *h)
 }
 
 /* A RST with this sequence number; the ACK bit may be on (as Linux sends it) or off. */
-static void expect_rst(struct harness *h, uint32_t seq)
+static void expect_rst(uint32_t seq)
 {
-	struct seg sg = peek_sent(h);
+	struct seg sg = peek_sent();
 
 	if (!(sg.flags & TH_RST))
 		h_fail(h, "expected a RST with seq %u, the stack sent flags 0x%02x seq %u",
@@ -36,8 +36,8 @@ static void expect_rst(struct harness *h, uint32_t seq)
 }
 
 /* The peer, from its port, to `dport` of the stack, with any flags and data. */
-static void peer_sends_to(struct harness *h, uint16_t dport, uint8_t flags, uint32_t seq,
-			  uint32_t ack, const char *data)
+static void peer_sends_to(uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
+			  const char *data)
 {
 	struct seg sg = {
 		.src = PEER_IP, .dst = STACK_IP, .sport = PEER_PORT, .dport = dport,
@@ -51,7 +51,7 @@ static void peer_sends_to(struct harness *h, uint16_t dport, uint8_t flags, uint
 }
 
 /* A reply aimed back at the peer's port from `sport`. */
-static void expect_ports(struct harness *h, const struct seg *sg, uint16_t sport)
+static void expect_ports(const struct seg *sg, uint16_t sport)
 {
 	CHECK_EQ(h, sg->sport, sport);
 	CHECK_EQ(h, sg->dport, PEER_PORT);
@@ -60,7 +60,7 @@ static void expect_ports(struct harness *h, const struct seg *sg, uint16_t sport
 
 /* The connection died with `err`: the user sees it once (by recv), then end of
  * stream on recv and EPIPE on send, as Linux does. */
-static void expect_error_once_by_recv(struct harness *h, int err)
+static void expect_error_once_by_recv(int err)
 {
 	char buf[16];
 
@@ -71,7 +71,7 @@ static void expect_error_once_by_recv(struct harness *h, int err)
 }
 
 /* FIN-WAIT-1 and -2 by shutdown(SHUT_WR), so the handle stays usable. */
-static void goto_fin_wait_1_by_shutdown(struct harness *h)
+static void goto_fin_wait_1_by_shutdown(void)
 {
 	h_passive_established(h);
 	CHECK_EQ(h, user_shutdown(h), 0);
@@ -87,7 +87,7 @@ START_TEST(syn_sent_rst_with_acceptable_ack_enters_closed_with_econnrefused)
 	peer_sends(h, TH_RST | TH_ACK, 0, ISS + 1, NULL, 0);
 	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
-	expect_error_once_by_recv(h, -ECONNREFUSED);
+	expect_error_once_by_recv(-ECONNREFUSED);
 	advance_ms(h, 10000);                                    /* no SYN retransmission */
 	expect_nothing_sent(h);
 }
@@ -139,7 +139,7 @@ START_TEST(syn_sent_unacceptable_ack_gets_rst_with_seq_of_ack)
 	h_goto(h, TCP_SYN_SENT);
 	peer_sends(h, TH_ACK, IRS, ISS + 100, NULL, 0);          /* SEG.ACK > SND.NXT */
 	sg = expect_sent(h, TH_RST, ISS + 100, 0, 0);             /* <SEQ=SEG.ACK><CTL=RST> */
-	expect_ports(h, &sg, h->lport);
+	expect_ports(&sg, h->lport);
 	expect_state(h, TCP_SYN_SENT);
 	peer_sends(h, TH_SYN | TH_ACK, IRS, ISS, NULL, 0);       /* SEG.ACK =< ISS */
 	expect_sent(h, TH_RST, ISS, 0, 0);
@@ -179,7 +179,7 @@ START_TEST(syn_received_active_rst_enters_closed_with_econnrefused)
 	peer_sends(h, TH_RST, IRS + 1, 0, NULL, 0);
 	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
-	expect_error_once_by_recv(h, -ECONNREFUSED);
+	expect_error_once_by_recv(-ECONNREFUSED);
 	advance_ms(h, 10000);
 	expect_nothing_sent(h);
 }
@@ -204,7 +204,7 @@ START_TEST(established_rst_enters_closed_and_recv_reports_econnreset_once)
 	peer_sends(h, TH_RST, IRS + 1, 0, NULL, 0);
 	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
-	expect_error_once_by_recv(h, -ECONNRESET);
+	expect_error_once_by_recv(-ECONNRESET);
 }
 END_TEST
 
@@ -238,11 +238,11 @@ END_TEST
 
 START_TEST(fin_wait_1_rst_enters_closed_with_econnreset)
 {
-	goto_fin_wait_1_by_shutdown(h);
+	goto_fin_wait_1_by_shutdown();
 	peer_sends(h, TH_RST, IRS + 1, 0, NULL, 0);
 	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
-	expect_error_once_by_recv(h, -ECONNRESET);
+	expect_error_once_by_recv(-ECONNRESET);
 	advance_ms(h, 10000);                                    /* no FIN retransmission */
 	expect_nothing_sent(h);
 }
@@ -250,13 +250,13 @@ END_TEST
 
 START_TEST(fin_wait_2_rst_enters_closed_with_econnreset)
 {
-	goto_fin_wait_1_by_shutdown(h);
+	goto_fin_wait_1_by_shutdown();
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	expect_state(h, TCP_FIN_WAIT_2);
 	peer_sends(h, TH_RST, IRS + 1, 0, NULL, 0);
 	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
-	expect_error_once_by_recv(h, -ECONNRESET);
+	expect_error_once_by_recv(-ECONNRESET);
 }
 END_TEST
 
@@ -286,7 +286,18 @@ START_TEST(close_wait_rst_enters_closed_with_econnreset)
 	peer_sends(h, TH_RST, IRS + 2, 0, NULL, 0);
 	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
-	expect_error_once_by_recv(h, -ECONNRESET);
+	expect_error_once_by_recv(-ECONNRESET);
+}
+END_TEST
+
+START_TEST(closed_after_rst_close_sends_nothing)
+{
+	h_passive_established(h);
+	peer_sends(h, TH_RST, IRS + 1, 0, NULL, 0);
+	expect_state(h, TCP_CLOSED);
+	CHECK_EQ(h, user_close(h), 0);             /* as close(2) on a reset socket */
+	expect_nothing_sent(h);
+	expect_state(h, TCP_CLOSED);
 }
 END_TEST
 
@@ -370,9 +381,9 @@ START_TEST(closed_port_syn_with_data_gets_rst_ack_counting_syn_and_data)
 {
 	struct seg sg;
 
-	peer_sends_to(h, 999, TH_SYN, 5000, 0, "abc");
+	peer_sends_to(999, TH_SYN, 5000, 0, "abc");
 	sg = expect_sent(h, TH_RST | TH_ACK, 0, 5000 + 1 + 3, 0);
-	expect_ports(h, &sg, 999);
+	expect_ports(&sg, 999);
 }
 END_TEST
 
@@ -380,24 +391,24 @@ START_TEST(closed_port_data_without_ack_gets_rst_ack_counting_data)
 {
 	struct seg sg;
 
-	peer_sends_to(h, 999, TH_PSH, 5000, 0, "hello");
+	peer_sends_to(999, TH_PSH, 5000, 0, "hello");
 	sg = expect_sent(h, TH_RST | TH_ACK, 0, 5005, 0);         /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN> */
-	expect_ports(h, &sg, 999);
+	expect_ports(&sg, 999);
 }
 END_TEST
 
 START_TEST(closed_port_fin_without_ack_gets_rst_ack_counting_fin)
 {
-	peer_sends_to(h, 999, TH_FIN, 5000, 0, NULL);
+	peer_sends_to(999, TH_FIN, 5000, 0, NULL);
 	expect_sent(h, TH_RST | TH_ACK, 0, 5001, 0);
-	peer_sends_to(h, 999, TH_FIN | TH_PSH, 6000, 0, "ab");
+	peer_sends_to(999, TH_FIN | TH_PSH, 6000, 0, "ab");
 	expect_sent(h, TH_RST | TH_ACK, 0, 6003, 0);
 }
 END_TEST
 
 START_TEST(closed_port_sequence_wraps_in_the_rst_ack)
 {
-	peer_sends_to(h, 999, TH_SYN, 0xffffffffu, 0, NULL);
+	peer_sends_to(999, TH_SYN, 0xffffffffu, 0, NULL);
 	expect_sent(h, TH_RST | TH_ACK, 0, 0, 0);                  /* 0xffffffff + 1 */
 }
 END_TEST
@@ -406,12 +417,12 @@ START_TEST(closed_port_ack_gets_rst_with_seq_of_ack)
 {
 	struct seg sg;
 
-	peer_sends_to(h, 999, TH_ACK, 5000, 7777, NULL);
+	peer_sends_to(999, TH_ACK, 5000, 7777, NULL);
 	sg = expect_sent(h, TH_RST, 7777, 0, 0);                   /* <SEQ=SEG.ACK><CTL=RST> */
-	expect_ports(h, &sg, 999);
-	peer_sends_to(h, 999, TH_FIN | TH_ACK | TH_PSH, 5000, 8888, "xy");
+	expect_ports(&sg, 999);
+	peer_sends_to(999, TH_FIN | TH_ACK | TH_PSH, 5000, 8888, "xy");
 	expect_sent(h, TH_RST, 8888, 0, 0);
-	peer_sends_to(h, 999, TH_SYN | TH_ACK, 5000, 9999, NULL);
+	peer_sends_to(999, TH_SYN | TH_ACK, 5000, 9999, NULL);
 	expect_sent(h, TH_RST, 9999, 0, 0);
 	expect_nothing_sent(h);
 }
@@ -419,9 +430,9 @@ END_TEST
 
 START_TEST(closed_port_rst_is_never_answered)
 {
-	peer_sends_to(h, 999, TH_RST, 5000, 0, NULL);
-	peer_sends_to(h, 999, TH_RST | TH_ACK, 5000, 7777, NULL);
-	peer_sends_to(h, 999, TH_RST | TH_PSH, 5000, 0, "data");
+	peer_sends_to(999, TH_RST, 5000, 0, NULL);
+	peer_sends_to(999, TH_RST | TH_ACK, 5000, 7777, NULL);
+	peer_sends_to(999, TH_RST | TH_PSH, 5000, 0, "data");
 	expect_nothing_sent(h);
 }
 END_TEST
@@ -446,7 +457,7 @@ START_TEST(listen_ack_gets_rst_with_seq_of_ack)
 	h_listen(h);
 	peer_sends(h, TH_ACK, IRS + 1, 12345, NULL, 0);
 	sg = expect_sent(h, TH_RST, 12345, 0, 0);                  /* <SEQ=SEG.ACK><CTL=RST> */
-	expect_ports(h, &sg, PORT);
+	expect_ports(&sg, PORT);
 	expect_state(h, TCP_LISTEN);
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, 54321, "data", 4);
 	expect_sent(h, TH_RST, 54321, 0, 0);
@@ -472,7 +483,7 @@ START_TEST(established_abort_sends_rst_and_enters_closed)
 {
 	h_passive_established(h);
 	CHECK_EQ(h, user_abort(h), 0);
-	expect_rst(h, ISS + 1);                                   /* <SEQ=SND.NXT><CTL=RST> */
+	expect_rst(ISS + 1);                                   /* <SEQ=SND.NXT><CTL=RST> */
 	expect_state(h, TCP_CLOSED);
 	advance_ms(h, 10000);
 	expect_nothing_sent(h);
@@ -485,7 +496,7 @@ START_TEST(established_abort_with_data_in_flight_sends_rst_at_snd_nxt)
 	CHECK_EQ(h, user_send(h, "abc"), 3);
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 3);
 	CHECK_EQ(h, user_abort(h), 0);
-	expect_rst(h, ISS + 4);
+	expect_rst(ISS + 4);
 	expect_state(h, TCP_CLOSED);
 	advance_ms(h, 10000);                                    /* nothing retransmitted */
 	expect_nothing_sent(h);
@@ -507,7 +518,16 @@ START_TEST(close_wait_abort_sends_rst_and_enters_closed)
 {
 	h_goto(h, TCP_CLOSE_WAIT);
 	CHECK_EQ(h, user_abort(h), 0);
-	expect_rst(h, ISS + 1);
+	expect_rst(ISS + 1);
+	expect_state(h, TCP_CLOSED);
+}
+END_TEST
+
+START_TEST(time_wait_abort_sends_nothing_and_enters_closed)
+{
+	h_goto(h, TCP_TIME_WAIT);
+	CHECK_EQ(h, user_abort(h), 0);             /* 3.10.5: "respond with ok", no RST */
+	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
 }
 END_TEST
@@ -534,6 +554,7 @@ Suite *suite(void)
 	tcase_add_test(tc, fin_wait_1_after_close_rst_enters_closed);
 	tcase_add_test(tc, fin_wait_2_after_close_rst_enters_closed);
 	tcase_add_test(tc, close_wait_rst_enters_closed_with_econnreset);
+	tcase_add_test(tc, closed_after_rst_close_sends_nothing);
 	tcase_add_test(tc, closing_rst_enters_closed);
 	tcase_add_test(tc, last_ack_rst_enters_closed);
 	tcase_add_test(tc, time_wait_rst_enters_closed);
@@ -553,6 +574,7 @@ Suite *suite(void)
 	tcase_add_test(tc, established_abort_with_data_in_flight_sends_rst_at_snd_nxt);
 	tcase_add_test(tc, syn_sent_abort_sends_nothing_and_enters_closed);
 	tcase_add_test(tc, close_wait_abort_sends_rst_and_enters_closed);
+	tcase_add_test(tc, time_wait_abort_sends_nothing_and_enters_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }
