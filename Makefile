@@ -19,18 +19,23 @@ CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsub
 
 all: $(APPS:%=$(B)/%) $(CHECK_TESTS:%=$(B)/tests/%)
 
+Q := $(if $(V),,@)      # make V=1 shows the commands
+
 $(B)/%.o: %.c $(wildcard stack/*.h tun/*.h runtime/*.h tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/libtuntcp.a: $(STACK_OBJ) $(RUNTIME_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/%: $(B)/apps/%.o $(B)/libtuntcp.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(TEST_LIB:%.c=$(B)/%.o) $(B)/libtuntcp.a
-	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # Unit and simulation tests (no root), then integration tests over TUN.
 test: deps all

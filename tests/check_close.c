@@ -10,16 +10,6 @@ static struct harness *h;
 static void setup(void) { h = h_new(); }
 static void teardown(void) { h_free(h); }
 
-/* The user reads and expects exactly `want`. */
-static void expect_recv(const char *want)
-{
-	char buf[256];
-	ssize_t n = user_recv(h, buf, sizeof(buf));
-
-	if (n != (ssize_t)strlen(want) || memcmp(buf, want, strlen(want)) != 0)
-		h_fail(h, "expected recv() to return \"%s\" (%zu bytes), it returned %zd",
-		       want, strlen(want), n);
-}
 
 /* How many times the transcript says the connection entered `state`
  * (from the transcript position `mark` on). */
@@ -34,38 +24,8 @@ static int entered(size_t mark, enum tcp_state state)
 	return n;
 }
 
-/* The oldest segment the stack sent, parsed but left in the queue. */
-static struct seg peek_sent(void)
-{
-	struct ip_pkt ip;
-	struct seg sg = { .flags = 0 };
 
-	if (sent_pending(h) == 0)
-		h_fail(h, "expected the stack to send a segment, it sent nothing");
-	if (ip_parse(&ip, h->q[h->qhead].pkt, h->q[h->qhead].len) || tcp_parse(&sg, &ip))
-		h_fail(h, "the stack sent a packet that does not parse as TCP/IPv4");
-	return sg;
-}
 
-/* A RST with this sequence number; the ACK bit may be on (as Linux sends it) or off. */
-static void expect_rst(uint32_t seq)
-{
-	struct seg sg = peek_sent();
-
-	if (!(sg.flags & TH_RST))
-		h_fail(h, "expected a RST with seq %u, the stack sent flags 0x%02x seq %u",
-		       seq, sg.flags, sg.seq);
-	expect_sent(h, sg.flags, seq, sg.ack, 0);
-}
-
-/* FIN-WAIT-1 by shutdown(SHUT_WR), so the handle stays readable. */
-static void goto_fin_wait_1_by_shutdown(void)
-{
-	h_passive_established(h);
-	CHECK_EQ(h, user_shutdown(h), 0);
-	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 1, 0);
-	expect_state(h, TCP_FIN_WAIT_1);
-}
 
 /* Active close, figure 12 left side */
 
@@ -239,7 +199,7 @@ START_TEST(close_wait_retransmitted_fin_is_acked_again)
 	peer_sends(h, TH_FIN | TH_ACK, IRS + 1, ISS + 1, NULL, 0);   /* our ACK was lost */
 	expect_sent(h, TH_ACK, ISS + 1, IRS + 2, 0);
 	expect_state(h, TCP_CLOSE_WAIT);
-	expect_recv("");
+	expect_recv(h, "");
 }
 END_TEST
 
@@ -273,27 +233,27 @@ END_TEST
 
 START_TEST(fin_wait_2_after_shutdown_still_receives_and_delivers_data)
 {
-	goto_fin_wait_1_by_shutdown();
+	h_fin_wait_1_by_shutdown(h);
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	expect_state(h, TCP_FIN_WAIT_2);
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 2, "still here", 10);
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 11, 0);
-	expect_recv("still here");
+	expect_recv(h, "still here");
 	peer_sends(h, TH_FIN | TH_ACK, IRS + 11, ISS + 2, NULL, 0);
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 12, 0);
 	expect_state(h, TCP_TIME_WAIT);
-	expect_recv("");                                      /* end of stream */
+	expect_recv(h, "");                                      /* end of stream */
 	expect_nothing_sent(h);
 }
 END_TEST
 
 START_TEST(fin_wait_1_after_shutdown_still_receives_and_delivers_data)
 {
-	goto_fin_wait_1_by_shutdown();
+	h_fin_wait_1_by_shutdown(h);
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 1, "early", 5);   /* FIN not yet acked */
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 6, 0);
 	expect_state(h, TCP_FIN_WAIT_1);
-	expect_recv("early");
+	expect_recv(h, "early");
 	CHECK_EQ(h, user_recv(h, (char[8]){0}, 8), -EAGAIN);
 }
 END_TEST
@@ -321,7 +281,7 @@ END_TEST
 
 START_TEST(fin_wait_2_close_after_shutdown_sends_nothing_more)
 {
-	goto_fin_wait_1_by_shutdown();
+	h_fin_wait_1_by_shutdown(h);
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	expect_state(h, TCP_FIN_WAIT_2);
 	CHECK_EQ(h, user_close(h), 0);             /* the FIN is already out */
@@ -338,8 +298,8 @@ END_TEST
 START_TEST(close_wait_recv_returns_0_at_end_of_stream)
 {
 	h_goto(h, TCP_CLOSE_WAIT);
-	expect_recv("");
-	expect_recv("");                      /* and again: EOF is not consumed */
+	expect_recv(h, "");
+	expect_recv(h, "");                      /* and again: EOF is not consumed */
 }
 END_TEST
 
@@ -349,21 +309,21 @@ START_TEST(established_data_with_fin_delivers_data_then_end_of_stream)
 	peer_sends(h, TH_FIN | TH_ACK | TH_PSH, IRS + 1, ISS + 1, "bye", 3);
 	expect_sent(h, TH_ACK, ISS + 1, IRS + 5, 0);             /* 3 bytes and the FIN */
 	expect_state(h, TCP_CLOSE_WAIT);
-	expect_recv("bye");
-	expect_recv("");
+	expect_recv(h, "bye");
+	expect_recv(h, "");
 	expect_nothing_sent(h);
 }
 END_TEST
 
 START_TEST(fin_wait_2_data_with_fin_enters_time_wait_and_delivers_data)
 {
-	goto_fin_wait_1_by_shutdown();
+	h_fin_wait_1_by_shutdown(h);
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	peer_sends(h, TH_FIN | TH_ACK | TH_PSH, IRS + 1, ISS + 2, "last", 4);
 	expect_sent(h, TH_ACK, ISS + 2, IRS + 6, 0);
 	expect_state(h, TCP_TIME_WAIT);
-	expect_recv("last");
-	expect_recv("");
+	expect_recv(h, "last");
+	expect_recv(h, "");
 }
 END_TEST
 
@@ -470,7 +430,7 @@ START_TEST(fin_wait_2_data_after_close_is_answered_by_rst)
 {
 	h_goto(h, TCP_FIN_WAIT_2);                                /* by close(): nobody reads */
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 2, "late", 4);
-	expect_rst(ISS + 2);                                   /* SND.NXT */
+	expect_rst(h, ISS + 2);                                   /* SND.NXT */
 	expect_state(h, TCP_CLOSED);
 	expect_nothing_sent(h);
 }
@@ -482,7 +442,7 @@ START_TEST(fin_wait_1_data_after_close_is_answered_by_rst)
 	peer_sends(h, TH_ACK | TH_PSH, IRS + 1, ISS + 1, "late", 4);   /* our FIN not yet seen */
 	/* As Linux (tcp_rcv_state_process, then tcp_v4_send_reset): <SEQ=SEG.ACK>, the
 	 * peer's RCV.NXT, the only value an RFC 5961 3.2 peer accepts without a challenge. */
-	expect_rst(ISS + 1);
+	expect_rst(h, ISS + 1);
 	expect_state(h, TCP_CLOSED);
 	advance_ms(h, 10000);                                     /* and no more FINs */
 	expect_nothing_sent(h);

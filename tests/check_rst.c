@@ -11,29 +11,7 @@ static struct harness *h;
 static void setup(void) { h = h_new(); }
 static void teardown(void) { h_free(h); }
 
-/* The oldest segment the stack sent, parsed but left in the queue. */
-static struct seg peek_sent(void)
-{
-	struct ip_pkt ip;
-	struct seg sg = { .flags = 0 };
 
-	if (sent_pending(h) == 0)
-		h_fail(h, "expected the stack to send a segment, it sent nothing");
-	if (ip_parse(&ip, h->q[h->qhead].pkt, h->q[h->qhead].len) || tcp_parse(&sg, &ip))
-		h_fail(h, "the stack sent a packet that does not parse as TCP/IPv4");
-	return sg;
-}
-
-/* A RST with this sequence number; the ACK bit may be on (as Linux sends it) or off. */
-static void expect_rst(uint32_t seq)
-{
-	struct seg sg = peek_sent();
-
-	if (!(sg.flags & TH_RST))
-		h_fail(h, "expected a RST with seq %u, the stack sent flags 0x%02x seq %u",
-		       seq, sg.flags, sg.seq);
-	expect_sent(h, sg.flags, seq, sg.ack, 0);
-}
 
 /* The peer, from its port, to `dport` of the stack, with any flags and data. */
 static void peer_sends_to(uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
@@ -70,14 +48,6 @@ static void expect_error_once_by_recv(int err)
 	CHECK_EQ(h, user_recv(h, buf, sizeof(buf)), 0);
 }
 
-/* FIN-WAIT-1 and -2 by shutdown(SHUT_WR), so the handle stays usable. */
-static void goto_fin_wait_1_by_shutdown(void)
-{
-	h_passive_established(h);
-	CHECK_EQ(h, user_shutdown(h), 0);
-	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 1, 0);
-	expect_state(h, TCP_FIN_WAIT_1);
-}
 
 /* SYN-SENT (3.10.7.3) */
 
@@ -238,7 +208,7 @@ END_TEST
 
 START_TEST(fin_wait_1_rst_enters_closed_with_econnreset)
 {
-	goto_fin_wait_1_by_shutdown();
+	h_fin_wait_1_by_shutdown(h);
 	peer_sends(h, TH_RST, IRS + 1, 0, NULL, 0);
 	expect_nothing_sent(h);
 	expect_state(h, TCP_CLOSED);
@@ -250,7 +220,7 @@ END_TEST
 
 START_TEST(fin_wait_2_rst_enters_closed_with_econnreset)
 {
-	goto_fin_wait_1_by_shutdown();
+	h_fin_wait_1_by_shutdown(h);
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 2, NULL, 0);
 	expect_state(h, TCP_FIN_WAIT_2);
 	peer_sends(h, TH_RST, IRS + 1, 0, NULL, 0);
@@ -483,7 +453,7 @@ START_TEST(established_abort_sends_rst_and_enters_closed)
 {
 	h_passive_established(h);
 	CHECK_EQ(h, user_abort(h), 0);
-	expect_rst(ISS + 1);                                   /* <SEQ=SND.NXT><CTL=RST> */
+	expect_rst(h, ISS + 1);                                   /* <SEQ=SND.NXT><CTL=RST> */
 	expect_state(h, TCP_CLOSED);
 	advance_ms(h, 10000);
 	expect_nothing_sent(h);
@@ -496,7 +466,7 @@ START_TEST(established_abort_with_data_in_flight_sends_rst_at_snd_nxt)
 	CHECK_EQ(h, user_send(h, "abc"), 3);
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 3);
 	CHECK_EQ(h, user_abort(h), 0);
-	expect_rst(ISS + 4);
+	expect_rst(h, ISS + 4);
 	expect_state(h, TCP_CLOSED);
 	advance_ms(h, 10000);                                    /* nothing retransmitted */
 	expect_nothing_sent(h);
@@ -518,7 +488,7 @@ START_TEST(close_wait_abort_sends_rst_and_enters_closed)
 {
 	h_goto(h, TCP_CLOSE_WAIT);
 	CHECK_EQ(h, user_abort(h), 0);
-	expect_rst(ISS + 1);
+	expect_rst(h, ISS + 1);
 	expect_state(h, TCP_CLOSED);
 }
 END_TEST

@@ -74,24 +74,12 @@ static uint64_t rto_after(int n)
 	return rto;
 }
 
-/* The oldest segment the stack sent, parsed but left in the queue. */
-static struct seg peek_sent(void)
-{
-	struct ip_pkt ip;
-	struct seg sg = { .flags = 0 };
-
-	if (sent_pending(h) == 0)
-		h_fail(h, "expected the stack to send a segment, it sent nothing");
-	if (ip_parse(&ip, h->q[h->qhead].pkt, h->q[h->qhead].len) || tcp_parse(&sg, &ip))
-		h_fail(h, "the stack sent a packet that does not parse as TCP/IPv4");
-	return sg;
-}
 
 /* A zero-window probe: either Linux's (SEQ=SND.UNA-1, no data) or RFC 1122
  * 4.2.2.17's (one byte of new data at SND.UNA). */
 static void expect_window_probe(uint32_t snd_una, uint32_t rcv_nxt)
 {
-	struct seg sg = peek_sent();
+	struct seg sg = peek_sent(h);
 
 	if (!((sg.seq == snd_una - 1 && sg.dlen == 0) || (sg.seq == snd_una && sg.dlen == 1)))
 		h_fail(h, "expected a window probe (seq %u len 0, or seq %u len 1), the stack "

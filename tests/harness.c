@@ -174,6 +174,38 @@ void expect_nothing_sent(struct harness *h)
 	h_fail(h, "expected nothing sent, the stack sent: %s", line);
 }
 
+struct seg peek_sent(struct harness *h)
+{
+	struct ip_pkt ip;
+	struct seg sg = { .flags = 0 };
+
+	if (sent_pending(h) == 0)
+		h_fail(h, "expected the stack to send a segment, it sent nothing");
+	if (ip_parse(&ip, h->q[h->qhead].pkt, h->q[h->qhead].len) || tcp_parse(&sg, &ip))
+		h_fail(h, "the stack sent a packet that does not parse as TCP/IPv4");
+	return sg;
+}
+
+void expect_rst(struct harness *h, uint32_t seq)
+{
+	struct seg sg = peek_sent(h);
+
+	if (!(sg.flags & TH_RST))
+		h_fail(h, "expected a RST with seq %u, the stack sent flags 0x%02x seq %u",
+		       seq, sg.flags, sg.seq);
+	expect_sent(h, sg.flags, seq, sg.ack, 0);
+}
+
+void expect_recv(struct harness *h, const char *want)
+{
+	char buf[256];
+	ssize_t n = user_recv(h, buf, sizeof(buf));
+
+	if (n != (ssize_t)strlen(want) || memcmp(buf, want, strlen(want)) != 0)
+		h_fail(h, "expected recv() to return \"%s\" (%zu bytes), it returned %zd",
+		       want, strlen(want), n);
+}
+
 void expect_state(struct harness *h, enum tcp_state st)
 {
 	struct tcb *tcb = tcb_lookup(h->s, PEER_IP, PEER_PORT, h->lport);
@@ -302,6 +334,14 @@ void h_goto(struct harness *h, enum tcp_state st)
 		h_fail(h, "h_goto: no path to state %d", st);
 	}
 	expect_state(h, st);
+}
+
+void h_fin_wait_1_by_shutdown(struct harness *h)
+{
+	h_passive_established(h);
+	CHECK_EQ(h, user_shutdown(h), 0);
+	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 1, 0);
+	expect_state(h, TCP_FIN_WAIT_1);
 }
 
 ssize_t user_send(struct harness *h, const char *data)

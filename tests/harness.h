@@ -54,6 +54,9 @@ void peer_sends_raw(struct harness *h, const uint8_t *pkt, size_t len);
 struct seg expect_sent(struct harness *h, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t dlen);
 void expect_sent_data(struct harness *h, uint32_t seq, const char *data);
 void expect_nothing_sent(struct harness *h);
+struct seg peek_sent(struct harness *h);           /* the oldest, left in the queue */
+void expect_rst(struct harness *h, uint32_t seq);  /* RST at seq, ACK bit either way */
+void expect_recv(struct harness *h, const char *want);  /* the user reads exactly want */
 void expect_state(struct harness *h, enum tcp_state st);
 void expect_stat(struct harness *h, enum stat_id st, uint64_t n);
 int sent_pending(const struct harness *h);
@@ -66,6 +69,7 @@ void h_listen(struct harness *h);
 void h_passive_established(struct harness *h);     /* via LISTEN, SYN, SYN-ACK, ACK, accept */
 void h_active_established(struct harness *h);      /* via connect, SYN, SYN-ACK, ACK */
 void h_goto(struct harness *h, enum tcp_state st); /* any state, by the usual path */
+void h_fin_wait_1_by_shutdown(struct harness *h);  /* half-close: FIN-WAIT-1, still reading */
 
 /* User calls on h->h at the current virtual time */
 ssize_t user_send(struct harness *h, const char *data);
