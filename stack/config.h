@@ -17,8 +17,7 @@
 #define TCP_RTO_MAX_MS         60000    /* upper bound while backing off */
 #define TCP_SYN_RETRIES        6        /* SYN / SYN-ACK retransmissions before giving up (Linux: 6) */
 #define TCP_DATA_RETRIES       8        /* data / FIN retransmissions before ETIMEDOUT */
-#define TCP_PERSIST_MIN_MS     200      /* zero-window probe interval bounds */
-#define TCP_PERSIST_MAX_MS     60000
+#define TCP_PERSIST_MAX_MS     60000    /* zero-window probes back off up to this */
 #define TCP_EPHEMERAL_LO       49152    /* connect()'s local ports, RFC 6335 range */
 #define TCP_EPHEMERAL_HI       65535
 #define TCP_BACKLOG_MAX        128      /* listen() backlog is clamped to this (somaxconn) */

@@ -99,7 +99,8 @@ size_t trace_format_packet(const uint8_t *pkt, size_t len, char *buf, size_t cap
 	int n, bad = ip_parse(&ip, pkt, len);
 
 	if (bad) {
-		n = snprintf(buf, cap, "IP bad packet, %zu bytes", len);
+		n = snprintf(buf, cap, "%s, %zu bytes", len && pkt[0] >> 4 == 6 ?
+			     "IP6 (not supported)" : "IP bad packet", len);
 		return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 	}
 	addr_fmt(sa, sizeof(sa), ip.src);

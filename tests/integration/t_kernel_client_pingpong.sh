@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 net_up
 start_tcpdump
-start_stack pingpong-server --count 1 --linger 1500
+start_stack pingpong-server --count 1 --linger 1500 --isn 1000
 python3 - >"$T/client.out" <<'PY'
 import socket
 s = socket.create_connection(("10.0.0.2", 1234), timeout=5)
@@ -28,6 +28,7 @@ check "log: passive open and passive close, in order" log_order \
 check "log lines start with tcpdump's time format" grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} 10\.0\.0\.2:1234' "$T/stack.log"
 stop_tcpdump
 check "every checksum the stack sent is correct" checksums_correct
+check "--isn 1000: the SYN,ACK carries seq 1000" grep -qE 'Flags \[S\.\], cksum 0x[0-9a-f]+ \(correct\), seq 1000, ack' "$T/tcpdump.txt"
 live=$(grep -c '10\.0\.0\..*1234.*Flags' "$T/tcpdump.txt")
 pcap=$(tcpdump -r "$T/stack.pcap" -n 2>/dev/null | grep -c '1234.*Flags')
 say "tcp segments: tcpdump saw $live, the stack's pcap has $pcap"
