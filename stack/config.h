@@ -11,12 +11,14 @@
 
 #define TCP_DEFAULT_MSL_MS     30000    /* default: TIME-WAIT = 2*MSL = 60 s, as Linux */
 #define TCP_DEFAULT_MSS        536      /* RFC 9293 3.7.1: when the peer sends no MSS option */
+#define TCP_MIN_MSS            48       /* a smaller MSS option is raised to this (Linux) */
 #define TCP_SNDBUF             (256 * 1024) /* bytes queued for sending per connection */
 #define TCP_RCVBUF             65535    /* receive buffer = largest unscaled window */
 #define TCP_RTO_INITIAL_MS     1000     /* RFC 6298 2.1: initial RTO 1 s */
 #define TCP_RTO_MAX_MS         60000    /* upper bound while backing off */
 #define TCP_SYN_RETRIES        6        /* SYN / SYN-ACK retransmissions before giving up (Linux: 6) */
 #define TCP_DATA_RETRIES       8        /* data / FIN retransmissions before ETIMEDOUT */
+#define TCP_FIN_WAIT_2_MS      60000    /* an orphan (closed, released) in FIN-WAIT-2 dies after this (Linux tcp_fin_timeout) */
 #define TCP_PERSIST_MAX_MS     60000    /* zero-window probes back off up to this */
 #define TCP_EPHEMERAL_LO       49152    /* connect()'s local ports, RFC 6335 range */
 #define TCP_EPHEMERAL_HI       65535

@@ -47,6 +47,8 @@ void ring_drop(struct ring *r, uint32_t n)
 {
 	if (n > r->len)
 		n = r->len;
+	if (n == 0)
+		return;                          /* also for a listener's empty rings (cap 0) */
 	r->head = (r->head + n) % r->cap;
 	r->len -= n;
 	if (r->len == 0)

@@ -31,6 +31,7 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_DROP_TCP_CSUM] = "tcp checksum",
 	[STAT_DROP_TCP_OPT] = "tcp option malformed",
 	[STAT_DROP_TCP_PORT0] = "tcp port 0",
+	[STAT_DROP_TCP_FLAGS] = "tcp illegal flag combination",
 	[STAT_DROP_TCP_NO_CONN] = "tcp no connection (reset sent)",
 	[STAT_DROP_TCP_LISTEN] = "tcp listen, not a SYN",
 	[STAT_DROP_TCP_BACKLOG] = "tcp listen queue full",

@@ -46,6 +46,7 @@ enum stat_id {
 	STAT_DROP_TCP_CSUM,
 	STAT_DROP_TCP_OPT,                     /* malformed option */
 	STAT_DROP_TCP_PORT0,                   /* source or destination port 0 */
+	STAT_DROP_TCP_FLAGS,                   /* an illegal flag combination (SYN+FIN) */
 	STAT_DROP_TCP_NO_CONN,                 /* closed port or connection (RST answered) */
 	STAT_DROP_TCP_LISTEN,                  /* LISTEN: neither SYN nor answered */
 	STAT_DROP_TCP_BACKLOG,                 /* LISTEN: SYN with the queue full */

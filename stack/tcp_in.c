@@ -17,9 +17,11 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
 	uint16_t mss = sg->mss ? sg->mss : TCP_DEFAULT_MSS;
 
+	if (mss < TCP_MIN_MSS)
+		mss = TCP_MIN_MSS;                /* no 1-byte segments on a peer's say-so */
 	tcb->irs = sg->seq;
 	tcb->rcv_nxt = sg->seq + 1;
-	tcb->snd_wnd = sg->wnd;                   /* SND.WND, WL1, WL2 from the SYN */
+	tcb->snd_wnd = tcb->max_snd_wnd = sg->wnd;   /* SND.WND, WL1, WL2 from the SYN */
 	tcb->snd_wl1 = sg->seq;
 	tcb->snd_wl2 = sg->ack;
 	tcb->snd_mss = mss < s->mss ? mss : s->mss;
@@ -38,6 +40,8 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, const struct seg *sg
 	}
 	if (!(sg->flags & TH_SYN))                   /* fifth: nothing else to do */
 		return STAT_DROP_TCP_LISTEN;
+	if (sg->flags & TH_FIN)                      /* SYN+FIN: nonsense, dropped as Linux does */
+		return STAT_DROP_TCP_FLAGS;
 	if (l->n_children >= l->backlog)            /* Linux drops it; the peer retries */
 		return STAT_DROP_TCP_BACKLOG;
 	if (!(c = tcb_new(s, sg->src, sg->sport, sg->dport)))
@@ -65,6 +69,7 @@ static void tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t ack)
 	ring_drop(&tcb->sndq, acked);
 	tcb->data_seq += acked;
 	tcb->snd_una = ack;
+	tcb->syn_acked = true;             /* callers checked ack > ISS while unsynchronized */
 	if (SEQ_LT(tcb->snd_nxt, ack))
 		tcb->snd_nxt = ack;
 	tcp_rexmt_restart(s, tcb);
@@ -119,8 +124,10 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 
 /* 3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN is acknowledged again and the
  * 2*MSL timer restarts. (It fails the sequence check, so it is caught there.) */
-static void tcp_time_wait_refin(struct stack *s, struct tcb *tcb)
+static void tcp_time_wait_refin(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
+	if (!(sg->flags & TH_FIN) || sg->seq + sg->dlen + 1 != tcb->rcv_nxt)
+		return;                              /* not the FIN we acknowledged */
 	tcb->t_timewait = s->now + (uint64_t)s->cfg.msl_ms * 2000;
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "rcvd FIN again, 2*MSL restarted");
 }
@@ -140,8 +147,8 @@ static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
 		ok = true;                           /* zero window: still take ACK and RST */
 	if (ok)
 		return 0;
-	if (tcb->state == TCP_TIME_WAIT && (sg->flags & TH_FIN))
-		tcp_time_wait_refin(s, tcb);
+	if (tcb->state == TCP_TIME_WAIT)
+		tcp_time_wait_refin(s, tcb, sg);
 	if (!(sg->flags & TH_RST))
 		tcb->ack_now = true;                 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 	return STAT_DROP_TCP_SEQ;
@@ -168,10 +175,10 @@ static void tcp_trim(struct tcb *tcb, struct seg *sg)
 		sg->dlen = SEQ_GT(end, sg->seq) ? end - sg->seq : 0;
 		sg->flags &= (uint8_t)~(TH_FIN | TH_PSH);
 		tcb->ack_now = true;                 /* tell the sender what fitted */
-	} else if ((sg->flags & TH_FIN) && sg->seq + sg->dlen == end) {
-		sg->flags &= (uint8_t)~TH_FIN;        /* no room for the FIN either */
+	} else if ((sg->flags & TH_FIN) && sg->dlen && sg->seq + sg->dlen == end) {
+		sg->flags &= (uint8_t)~TH_FIN;        /* data filled the window: the FIN is past it */
 		tcb->ack_now = true;
-	}
+	}   /* a bare FIN at RCV.NXT is taken even by a zero window: it needs no buffer (Linux) */
 }
 
 /* 3.10.7.4 second, with RFC 5961 3.2: only an exact RST resets; one that is
@@ -232,6 +239,7 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 		return STAT_DROP_TCP_ACK;
 	}
 	tcb->snd_wnd = sg->wnd;
+	tcb->max_snd_wnd = sg->wnd > tcb->max_snd_wnd ? sg->wnd : tcb->max_snd_wnd;
 	tcb->snd_wl1 = sg->seq;
 	tcb->snd_wl2 = sg->ack;
 	if (tcb->state == TCP_SYN_RECEIVED)     /* else FIN-WAIT-1: CLOSE came first */
@@ -239,8 +247,22 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 	return 0;
 }
 
-/* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means. */
-static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg)
+/* Window update (3.10.7.4 fifth), judged by SEG.SEQ as it arrived, not as trimmed. */
+static void tcp_update_window(struct tcb *tcb, const struct seg *sg, uint32_t seq)
+{
+	if (SEQ_GT(tcb->snd_una, sg->ack) || SEQ_GT(tcb->snd_wl1, seq) ||
+	    (tcb->snd_wl1 == seq && SEQ_GT(tcb->snd_wl2, sg->ack)))
+		return;                              /* an older segment: its window is stale */
+	tcb->snd_wnd = sg->wnd;
+	tcb->snd_wl1 = seq;
+	tcb->snd_wl2 = sg->ack;
+	if (sg->wnd > tcb->max_snd_wnd)
+		tcb->max_snd_wnd = sg->wnd;
+}
+
+/* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means.
+ * `seq` is SEG.SEQ before trimming. */
+static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg, uint32_t seq)
 {
 	int r;
 
@@ -250,14 +272,15 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg)
 		tcb->ack_now = true;
 		return STAT_DROP_TCP_ACK;
 	}
+	if (SEQ_LT(sg->ack, tcb->snd_una - tcb->max_snd_wnd)) {   /* RFC 5961 5.2: blind */
+		tcb->ack_now = true;
+		stat_inc(s, STAT_CHALLENGE_ACK);
+		return STAT_DROP_TCP_ACK;
+	}
+	tcb->probes = 0;                             /* the peer is alive */
 	if (SEQ_GT(sg->ack, tcb->snd_una))
 		tcp_ack_advance(s, tcb, sg->ack);
-	if (SEQ_LEQ(tcb->snd_una, sg->ack) && (SEQ_LT(tcb->snd_wl1, sg->seq) ||
-	    (tcb->snd_wl1 == sg->seq && SEQ_LEQ(tcb->snd_wl2, sg->ack)))) {
-		tcb->snd_wnd = sg->wnd;              /* window update */
-		tcb->snd_wl1 = sg->seq;
-		tcb->snd_wl2 = sg->ack;
-	}
+	tcp_update_window(tcb, sg, seq);
 	if (!tcp_fin_acked(tcb))
 		return 0;
 	switch (tcb->state) {
@@ -300,8 +323,12 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 /* 3.10.7.4 eighth: the peer's FIN ends its stream. */
 static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	if (!(sg->flags & TH_FIN) || sg->seq + sg->dlen != tcb->rcv_nxt)
-		return;                              /* no FIN, or not yet its turn */
+	if (!(sg->flags & TH_FIN))
+		return;
+	if (sg->seq + sg->dlen != tcb->rcv_nxt) {    /* past a hole: not yet its turn */
+		tcb->ack_now = true;
+		return;
+	}
 	tcb->rcv_nxt++;
 	tcb->fin_rcvd = true;
 	tcb->ack_now = true;
@@ -344,6 +371,7 @@ static bool tcp_syn_received_dup_syn(struct tcb *tcb, struct seg *sg)
 /* 3.10.7.4: SYN-RECEIVED and every synchronized state. */
 static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 {
+	uint32_t seq;
 	int r;
 
 	if (tcp_syn_received_dup_syn(tcb, sg))
@@ -357,8 +385,9 @@ static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 		return tcp_rcv_syn(s, tcb);
 	if (!(sg->flags & TH_ACK))                   /* fifth */
 		return STAT_DROP_TCP_NO_ACK;
+	seq = sg->seq;
 	tcp_trim(tcb, sg);
-	if ((r = tcp_rcv_ack(s, tcb, sg)) || tcb->state == TCP_CLOSED)
+	if ((r = tcp_rcv_ack(s, tcb, sg, seq)) || tcb->state == TCP_CLOSED)
 		return r;
 	/* sixth: URG: not implemented, the urgent pointer is never used */
 	if ((r = tcp_rcv_text(s, tcb, sg)) || tcb->state == TCP_CLOSED)  /* seventh */

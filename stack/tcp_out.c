@@ -15,7 +15,7 @@ uint32_t tcp_rcv_wnd(const struct tcb *tcb)
 
 bool tcp_syn_acked(const struct tcb *tcb)
 {
-	return SEQ_GT(tcb->snd_una, tcb->iss);
+	return tcb->syn_acked;
 }
 
 /* Our FIN sits right after the last queued byte. */
@@ -93,7 +93,7 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 	uint32_t win_end = tcb->snd_una + tcb->snd_wnd, avail, usable, dlen;
 	uint8_t flags = TH_ACK;
 
-	if (seq == tcb->iss) {                     /* SYN not sent, or being resent */
+	if (!tcb->syn_acked && seq == tcb->iss) {  /* SYN not sent, or being resent */
 		if (tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RECEIVED &&
 		    tcb->state != TCP_FIN_WAIT_1)      /* CLOSE in SYN-RECEIVED */
 			return false;
@@ -122,13 +122,15 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 	return true;
 }
 
-/* RFC 9293 3.8.6.1: with a zero window and data waiting, probe on a timer. */
+/* RFC 9293 3.8.6.1: with a zero window and data waiting, probe on a timer; also
+ * when the window shrank to zero under data in flight (MUST-35), once the
+ * retransmission timer has given its turn up. */
 static void tcp_persist_check(struct stack *s, struct tcb *tcb)
 {
 	bool waiting = tcp_can_send_data(tcb->state) &&
 		       SEQ_LT(tcb->snd_nxt, tcb->data_seq + tcb->sndq.len);
 
-	if (waiting && tcb->snd_wnd == 0 && tcb->snd_una == tcb->snd_max) {
+	if (waiting && tcb->snd_wnd == 0 && !tcb->t_rexmt) {
 		if (!tcb->t_persist)
 			tcb->t_persist = s->now + (uint64_t)tcb->rto_ms * 1000;
 	} else {

@@ -26,9 +26,11 @@ struct tcb {
 
 	/* send sequence variables */
 	uint32_t iss;
+	bool syn_acked;                /* our SYN is acknowledged (never compare with ISS: it wraps) */
 	uint32_t snd_una, snd_nxt;     /* SND.UNA, SND.NXT */
 	uint32_t snd_max;              /* highest SND.NXT so far (it steps back on retransmit) */
 	uint32_t snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd;          /* largest SND.WND seen: RFC 5961 5.2 ACK check */
 	uint16_t snd_mss;              /* the peer's MSS (effective, <= ours) */
 	struct ring sndq;              /* unacknowledged and unsent data; sndq.buf[head] is data_seq */
 	uint32_t data_seq;             /* sequence number of the first byte in sndq */
@@ -57,6 +59,7 @@ struct tcb {
 	uint64_t t_rexmt, t_persist, t_timewait;
 	uint32_t rto_ms;               /* current retransmission timeout (backs off) */
 	int rexmt_count;               /* consecutive retransmissions of the same data */
+	int probes;                    /* zero-window probes since the peer last answered */
 };
 
 struct stack {
@@ -101,6 +104,7 @@ void tcp_timers(struct stack *s, struct tcb *tcb);
 uint64_t tcp_next_deadline(const struct tcb *tcb);
 void tcp_rexmt_arm(struct stack *s, struct tcb *tcb);
 void tcp_rexmt_restart(struct stack *s, struct tcb *tcb);
+void tcp_orphan_timer(struct stack *s, struct tcb *tcb);
 
 /* tcp_state.c */
 void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,

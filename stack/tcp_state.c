@@ -50,6 +50,9 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 		if (tcb->listener)
 			accept_queue_append(tcb->listener, tcb);
 		break;
+	case TCP_FIN_WAIT_2:
+		tcp_orphan_timer(s, tcb);
+		break;
 	case TCP_TIME_WAIT:
 		tcb->t_rexmt = tcb->t_persist = 0;
 		tcb->t_timewait = s->now + twait;

@@ -1,6 +1,7 @@
 /* tcp_timer.c - timers as absolute deadlines: retransmission (RFC 9293 3.8.1,
  * RFC 6298 5: back off by doubling, give up after a bounded number of tries),
- * persist (zero-window probes, 3.8.6.1) and TIME-WAIT (2*MSL, 3.10.8).
+ * persist (zero-window probes, 3.8.6.1), TIME-WAIT (2*MSL, 3.10.8) and the
+ * FIN-WAIT-2 timeout of a closed connection (which shares TIME-WAIT's deadline).
  * Entry points: tcp_timers, tcp_next_deadline, tcp_rexmt_arm, tcp_rexmt_restart. */
 #include <errno.h>
 #include "tcp_priv.h"
@@ -57,16 +58,29 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 
 static void tcp_persist_timeout(struct stack *s, struct tcb *tcb)
 {
+	if (tcb->probes++ >= TCP_DATA_RETRIES) {     /* nobody answers probes: gone (as Linux) */
+		tcp_fail(s, tcb, -ETIMEDOUT, "zero-window probes unanswered, gave up", "3.8.6.1");
+		return;
+	}
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "persist timeout, window probe");
 	tcb->rto_ms = tcb->rto_ms * 2 > TCP_PERSIST_MAX_MS ? TCP_PERSIST_MAX_MS : tcb->rto_ms * 2;
 	tcb->t_persist = s->now + (uint64_t)tcb->rto_ms * 1000;
 	tcp_output_probe(s, tcb);
 }
 
+/* A connection its user closed that sits in FIN-WAIT-2 waits for the peer's FIN
+ * for TCP_FIN_WAIT_2_MS only, as Linux does; the peer may never send it. */
+void tcp_orphan_timer(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->state == TCP_FIN_WAIT_2 && tcb->user_closed && !tcb->t_timewait)
+		tcb->t_timewait = s->now + (uint64_t)TCP_FIN_WAIT_2_MS * 1000;
+}
+
 void tcp_timers(struct stack *s, struct tcb *tcb)
 {
 	if (tcb->t_timewait && s->now >= tcb->t_timewait)
-		tcp_set_state(s, tcb, TCP_CLOSED, "2*MSL timeout", "3.10.8");
+		tcp_set_state(s, tcb, TCP_CLOSED, tcb->state == TCP_TIME_WAIT ? "2*MSL timeout" :
+			      "FIN-WAIT-2 timeout, closed by its user", "3.10.8");
 	if (tcb->t_rexmt && s->now >= tcb->t_rexmt)
 		tcp_rexmt_timeout(s, tcb);
 	if (tcb->t_persist && s->now >= tcb->t_persist)

@@ -227,6 +227,7 @@ int tcp_close(struct stack *s, uint64_t now, int h)
 		tcp_queue_fin(s, tcb);
 	}
 	tcb->user_closed = true;
+	tcp_orphan_timer(s, tcb);                    /* CLOSE after shutdown, in FIN-WAIT-2 */
 	return 0;
 }
 

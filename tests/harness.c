@@ -154,14 +154,6 @@ struct seg expect_sent(struct harness *h, uint8_t flags, uint32_t seq, uint32_t 
 	return sg;
 }
 
-void expect_sent_data(struct harness *h, uint32_t seq, const char *data)
-{
-	uint32_t n = (uint32_t)strlen(data);
-	struct seg sg = expect_sent(h, TH_ACK | TH_PSH, seq, 0, n);
-
-	(void)sg;  /* the ACK field is not checked here */
-}
-
 void expect_nothing_sent(struct harness *h)
 {
 	struct ip_pkt ip;

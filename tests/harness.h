@@ -52,7 +52,6 @@ void peer_sends_raw(struct harness *h, const uint8_t *pkt, size_t len);
 
 /* Expectations: each pops the oldest segment the stack sent and checks it. */
 struct seg expect_sent(struct harness *h, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t dlen);
-void expect_sent_data(struct harness *h, uint32_t seq, const char *data);
 void expect_nothing_sent(struct harness *h);
 struct seg peek_sent(struct harness *h);           /* the oldest, left in the queue */
 void expect_rst(struct harness *h, uint32_t seq);  /* RST at seq, ACK bit either way */
