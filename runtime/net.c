@@ -436,7 +436,7 @@ int net_connect(struct net *n, uint32_t addr, uint16_t port)
 		while ((st = net_status(n, fd)).state == TCP_SYN_SENT || st.state == TCP_SYN_RECEIVED)
 			pthread_cond_wait(&n->cond, &n->lock);
 		if (st.state == TCP_CLOSED) {
-			tcp_release(n->s, fd);
+			tcp_release(n->s, now_us(), fd);
 			fd = st.error ? st.error : -ECONNREFUSED;
 		}
 	}
@@ -493,7 +493,7 @@ int net_close(struct net *n, int fd)
 
 	pthread_mutex_lock(&n->lock);
 	r = tcp_close(n->s, now_us(), fd);
-	tcp_release(n->s, fd);
+	tcp_release(n->s, now_us(), fd);
 	net_kick(n);
 	pthread_mutex_unlock(&n->lock);
 	return r;
@@ -508,7 +508,7 @@ int net_close_wait(struct net *n, int fd)
 	net_kick(n);
 	while (r == 0 && net_status(n, fd).state != TCP_CLOSED)
 		pthread_cond_wait(&n->cond, &n->lock);
-	tcp_release(n->s, fd);
+	tcp_release(n->s, now_us(), fd);
 	pthread_mutex_unlock(&n->lock);
 	return r;
 }

@@ -38,7 +38,7 @@ int tcp_close(struct stack *s, uint64_t now, int h);
 /* ABORT: RST now (unless nothing was synchronized), CLOSED. */
 int tcp_abort(struct stack *s, uint64_t now, int h);
 /* Give the handle back; the stack frees the TCB once it is CLOSED. */
-void tcp_release(struct stack *s, int h);
+void tcp_release(struct stack *s, uint64_t now, int h);
 
 /* How many connections a user closed are still closing (FIN-WAIT-1/2,
  * CLOSING, LAST-ACK): a program waits for them before it exits. */

@@ -246,14 +246,15 @@ int tcp_abort(struct stack *s, uint64_t now, int h)
 	return 0;
 }
 
-void tcp_release(struct stack *s, int h)
+void tcp_release(struct stack *s, uint64_t now, int h)
 {
 	struct tcb *tcb = tcb_get(s, h);
 
+	s->now = now;
 	if (!tcb)
 		return;
 	if (!tcb->user_closed)
-		tcp_close(s, s->now, h);
+		tcp_close(s, now, h);
 	tcb->user_ref = false;
 	tcb_maybe_free(s, tcb);
 }

@@ -25,6 +25,8 @@ size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 	char la[16], ra[16], rp[8];
 	int n;
 
+	if (cap == 0)
+		return 0;
 	snprintf(rp, sizeof(rp), "%u", ev->conn.rport);
 	addr_fmt(la, sizeof(la), ev->conn.laddr);
 	addr_fmt(ra, sizeof(ra), ev->conn.raddr);
@@ -98,6 +100,8 @@ size_t trace_format_packet(const uint8_t *pkt, size_t len, char *buf, size_t cap
 	char sa[16], da[16];
 	int n, bad = ip_parse(&ip, pkt, len);
 
+	if (cap == 0)
+		return 0;
 	if (bad) {
 		n = snprintf(buf, cap, "%s, %zu bytes", len && pkt[0] >> 4 == 6 ?
 			     "IP6 (not supported)" : "IP bad packet", len);

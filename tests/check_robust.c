@@ -120,7 +120,7 @@ END_TEST
 START_TEST(fin_wait_2_orphan_is_freed_after_a_timeout)
 {
 	h_goto(h, TCP_FIN_WAIT_2);
-	tcp_release(h->s, h->h);
+	tcp_release(h->s, h->now, h->h);
 	h->h = -1;
 	advance_ms(h, 10 * 60 * 1000);
 	CHECK_EQ(h, tcb_lookup(h->s, PEER_IP, PEER_PORT, h->lport) == NULL, 1);
@@ -151,7 +151,7 @@ START_TEST(fin_wait_1_orphan_behind_zero_window_with_silent_peer_gives_up)
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 1, NULL, 0);
 	CHECK_EQ(h, user_send(h, "hello"), 5);
 	CHECK_EQ(h, user_close(h), 0);
-	tcp_release(h->s, h->h);
+	tcp_release(h->s, h->now, h->h);
 	h->h = -1;
 	for (int i = 0; i < 60; i++) {                 /* one hour, the peer says nothing */
 		advance_ms(h, 60000);

@@ -81,7 +81,7 @@ static void connect_b_to_a(struct world *w, int *ha, int *hb)
 	ck_assert_int_eq(state_of(w->b, *hb), TCP_ESTABLISHED);
 	ck_assert_int_eq(state_of(w->a, *ha), TCP_ESTABLISHED);
 	tcp_close(w->a, now(w), lh);
-	tcp_release(w->a, lh);
+	tcp_release(w->a, now(w), lh);
 }
 
 START_TEST(two_stacks_ping_pong_client_closes_first_and_waits_in_time_wait)
@@ -111,8 +111,8 @@ START_TEST(two_stacks_ping_pong_client_closes_first_and_waits_in_time_wait)
 	ck_assert_int_eq(state_of(w.b, hb), TCP_CLOSED);
 	ck_assert_str_eq(w.states[1], "SYN-SENT ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT CLOSED");
 	ck_assert_str_eq(w.states[0], "SYN-RECEIVED ESTABLISHED CLOSE-WAIT LAST-ACK CLOSED");
-	tcp_release(w.a, ha);
-	tcp_release(w.b, hb);
+	tcp_release(w.a, now(&w), ha);
+	tcp_release(w.b, now(&w), hb);
 	sim_free(w.sim);
 }
 END_TEST
