@@ -317,7 +317,10 @@ static int net_open_tun(struct net *n)
 		return -1;
 	}
 	err = tun_configure(o->tun, o->tun_ip, o->prefix, o->mtu);
-	if (err && !tun_is_up(o->tun)) {
+	if (err && tun_is_up(o->tun)) {
+		fprintf(stderr, "tun: attached to %s as its owner set it up (not configured: %s)\n",
+			o->tun, strerror(-err));
+	} else if (err) {
 		char a[16];
 		fprintf(stderr, "tun: %s is down and cannot be configured (%s); as root run:\n"
 			"  ip addr add %s/%d dev %s && ip link set %s up\n", o->tun, strerror(-err),
