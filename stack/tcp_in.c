@@ -238,13 +238,9 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 		tcp_reply_rst(s, sg);                /* <SEQ=SEG.ACK><CTL=RST> */
 		return STAT_DROP_TCP_ACK;
 	}
-	tcb->snd_wnd = sg->wnd;
-	tcb->max_snd_wnd = sg->wnd > tcb->max_snd_wnd ? sg->wnd : tcb->max_snd_wnd;
-	tcb->snd_wl1 = sg->seq;
-	tcb->snd_wl2 = sg->ack;
 	if (tcb->state == TCP_SYN_RECEIVED)     /* else FIN-WAIT-1: CLOSE came first */
 		tcp_established(s, tcb, "rcvd ACK of SYN", "3.10.7.4");
-	return 0;
+	return 0;                               /* SND.WND, WL1, WL2: tcp_update_window */
 }
 
 /* Window update (3.10.7.4 fifth), judged by SEG.SEQ as it arrived, not as trimmed. */
@@ -266,7 +262,7 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg, u
 {
 	int r;
 
-	if (!tcp_syn_acked(tcb) && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
+	if (!tcb->syn_acked && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
 		return r;
 	if (SEQ_GT(sg->ack, tcb->snd_max)) {        /* acks something not yet sent */
 		tcb->ack_now = true;
@@ -351,12 +347,13 @@ static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	}
 }
 
-/* SYN-RECEIVED (or FIN-WAIT-1 before our SYN was acknowledged) and a SYN we already have: the peer's SYN again (our SYN,ACK was
- * lost: send it again), or in a simultaneous open the peer's SYN,ACK, whose SYN
- * is a duplicate but whose ACK completes the handshake (figure 7, line 6). */
+/* Our SYN not yet acknowledged (SYN-RECEIVED, or FIN-WAIT-1 after an early CLOSE)
+ * and a SYN we already have: the peer's SYN again (our SYN,ACK was lost: send it
+ * again), or in a simultaneous open the peer's SYN,ACK, whose SYN is a duplicate
+ * but whose ACK completes the handshake (figure 7, line 6). */
 static bool tcp_syn_received_dup_syn(struct tcb *tcb, struct seg *sg)
 {
-	if (tcb->state == TCP_SYN_SENT || tcp_syn_acked(tcb) || !(sg->flags & TH_SYN) ||
+	if (tcb->state == TCP_SYN_SENT || tcb->syn_acked || !(sg->flags & TH_SYN) ||
 	    sg->seq != tcb->irs)
 		return false;
 	if (!(sg->flags & TH_ACK)) {

@@ -13,11 +13,6 @@ uint32_t tcp_rcv_wnd(const struct tcb *tcb)
 	return MIN(tcb->rcvq.cap - tcb->rcvq.len, 65535u);
 }
 
-bool tcp_syn_acked(const struct tcb *tcb)
-{
-	return tcb->syn_acked;
-}
-
 /* Our FIN sits right after the last queued byte. */
 bool tcp_fin_acked(const struct tcb *tcb)
 {

@@ -96,7 +96,6 @@ void tcp_send_rst(struct stack *s, struct tcb *tcb);
 void tcp_reply_rst(struct stack *s, const struct seg *sg);  /* 3.10.7.1 */
 void tcp_output_probe(struct stack *s, struct tcb *tcb);
 uint32_t tcp_rcv_wnd(const struct tcb *tcb);
-bool tcp_syn_acked(const struct tcb *tcb);
 bool tcp_fin_acked(const struct tcb *tcb);
 
 /* tcp_timer.c */

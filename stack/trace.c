@@ -34,8 +34,8 @@ size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 		snprintf(ra, sizeof(ra), "*");      /* a listener: any peer */
 	if (ev->kind == TRACE_STATE) {
 		n = snprintf(buf, cap, "%s:%u > %s:%s %s -> %s (%s) [%s]", la, ev->conn.lport,
-			     ra, ev->conn.rport ? rp : "*", tcp_state_name(ev->from), tcp_state_name(ev->to),
-			     ev->cause, ev->rfc);
+			     ra, ev->conn.rport ? rp : "*", tcp_state_name(ev->from),
+			     tcp_state_name(ev->to), ev->cause, ev->rfc);
 		if (ev->to == TCP_TIME_WAIT && n > 0 && (size_t)n < cap)
 			n += snprintf(buf + n, cap - (size_t)n, " for 2*MSL = %llu.%03llu s",
 				      (unsigned long long)(ev->duration / 1000000),

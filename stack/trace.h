@@ -30,7 +30,7 @@ struct trace_event {
 	enum tcp_state from, to;       /* STATE */
 	const char *cause;             /* "rcvd SYN", "retransmission timeout", ... */
 	const char *rfc;               /* "3.10.7.2" */
-	enum stat_id reason;              /* DROP */
+	enum stat_id reason;           /* DROP */
 	uint64_t duration;             /* STATE into TIME-WAIT: how long it lasts (us) */
 };
 
