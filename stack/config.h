@@ -15,7 +15,13 @@
 #define TCP_SNDBUF             (256 * 1024) /* bytes queued for sending per connection */
 #define TCP_RCVBUF             65535    /* receive buffer = largest unscaled window */
 #define TCP_RTO_INITIAL_MS     1000     /* RFC 6298 2.1: initial RTO 1 s */
-#define TCP_RTO_MAX_MS         60000    /* upper bound while backing off */
+#define TCP_RTO_MIN_MS         200      /* RFC 6298 2.4 says 1 s; Linux uses 200 ms, so do we */
+#define TCP_RTO_MAX_MS         60000    /* RFC 6298 2.5: at least 60 s; backoff stops here */
+#define TCP_CLOCK_G_US         1000     /* RFC 6298 G, clock granularity: 1 ms */
+#define TCP_DELACK_MS          40       /* delayed ACK timer (Linux's; RFC 9293 3.8.6.3: < 500 ms) */
+#define TCP_DUPACK_THRESH      3        /* RFC 5681 3.2: fast retransmit on the 3rd dup ACK */
+#define TCP_SSTHRESH_INIT      0x7fffffffu /* RFC 5681 3.1: "arbitrarily high"; logged as inf */
+#define TCP_OOO_RANGES         16       /* out-of-order pieces kept per connection (in rcvq) */
 #define TCP_SYN_RETRIES        6        /* SYN / SYN-ACK retransmissions before giving up (Linux: 6) */
 #define TCP_DATA_RETRIES       8        /* data / FIN retransmissions before ETIMEDOUT */
 #define TCP_FIN_WAIT_2_MS      60000    /* an orphan (closed, released) in FIN-WAIT-2 dies after this (Linux tcp_fin_timeout) */

@@ -21,5 +21,5 @@ void icmp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, si
 		return;                        /* cannot happen: IPv4 is at most 64 KiB */
 	stat_inc(s, STAT_ICMP_ECHO);
 	out = icmp_build_echo_reply(s->out, ip, s->ip_id++);
-	stack_emit(s, out);
+	stack_emit(s, out, NULL);
 }

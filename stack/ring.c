@@ -1,5 +1,8 @@
-/* ring.c - a fixed-size byte ring for the send and receive queues.
- * Entry points: ring_init, ring_write, ring_read, ring_peek, ring_drop. */
+/* ring.c - a fixed-size byte ring for the send and receive queues. The receive
+ * queue also keeps out-of-order data in its free part, past the in-order bytes
+ * (ring_write_at), and takes it in once the hole before it is filled (ring_extend).
+ * Entry points: ring_init, ring_write, ring_write_at, ring_extend, ring_read,
+ * ring_peek, ring_drop. */
 #include <stdlib.h>
 #include <string.h>
 #include "tcp_priv.h"
@@ -29,17 +32,32 @@ void ring_peek(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n)
 	memcpy(p + first, r->buf, n - first);
 }
 
+/* Copy n bytes into the free part, `off` bytes past the last queued byte; the
+ * queue's length does not change. The caller keeps off + n within the free part. */
+void ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n)
+{
+	uint32_t start, first;
+
+	if (n == 0 || (uint64_t)off + n > r->cap - r->len)
+		return;
+	start = (uint32_t)(((uint64_t)r->head + r->len + off) % r->cap);
+	first = r->cap - start < n ? r->cap - start : n;
+	memcpy(r->buf + start, p, first);
+	memcpy(r->buf, p + first, n - first);
+}
+
+/* The next n bytes of the free part become queued data. */
+void ring_extend(struct ring *r, uint32_t n)
+{
+	r->len += n < r->cap - r->len ? n : r->cap - r->len;
+}
+
 uint32_t ring_write(struct ring *r, const uint8_t *p, uint32_t n)
 {
-	uint32_t tail, first;
-
 	if (n > r->cap - r->len)
 		n = r->cap - r->len;
-	tail = (r->head + r->len) % r->cap;
-	first = r->cap - tail < n ? r->cap - tail : n;
-	memcpy(r->buf + tail, p, first);
-	memcpy(r->buf, p + first, n - first);
-	r->len += n;
+	ring_write_at(r, 0, p, n);
+	ring_extend(r, n);
 	return n;
 }
 
@@ -49,10 +67,8 @@ void ring_drop(struct ring *r, uint32_t n)
 		n = r->len;
 	if (n == 0)
 		return;                          /* also for a listener's empty rings (cap 0) */
-	r->head = (r->head + n) % r->cap;
+	r->head = (r->head + n) % r->cap;   /* not reset when empty: data may wait past it */
 	r->len -= n;
-	if (r->len == 0)
-		r->head = 0;
 }
 
 uint32_t ring_read(struct ring *r, uint8_t *p, uint32_t n)

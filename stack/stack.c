@@ -14,6 +14,12 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_RST_SENT] = "tcp resets sent",
 	[STAT_RETRANSMIT] = "tcp retransmissions",
 	[STAT_CHALLENGE_ACK] = "tcp challenge acks sent",
+	[STAT_RTO_TIMEOUT] = "tcp retransmission timeouts",
+	[STAT_FAST_RETRANSMIT] = "tcp fast retransmits",
+	[STAT_DUPACK] = "tcp duplicate acks received",
+	[STAT_TCP_OOO_QUEUED] = "tcp segments queued out of order",
+	[STAT_WINDOW_PROBE] = "tcp zero-window probes sent",
+	[STAT_DELAYED_ACK] = "tcp delayed acks sent",
 	[STAT_DROP_IP_SHORT] = "ip packet shorter than its header",
 	[STAT_DROP_IP_VERSION] = "ip version is not 4",
 	[STAT_DROP_IP_IHL] = "ip header length invalid",
@@ -42,7 +48,7 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_DROP_TCP_SYN] = "tcp syn in synchronized state",
 	[STAT_DROP_TCP_NO_ACK] = "tcp no ack bit",
 	[STAT_DROP_TCP_ACK] = "tcp ack unacceptable",
-	[STAT_DROP_TCP_OOO] = "tcp data out of order (no reassembly)",
+	[STAT_DROP_TCP_OOO] = "tcp out-of-order queue full",
 	[STAT_DROP_TCP_STATE] = "tcp nothing to do in this state",
 };
 
@@ -92,9 +98,14 @@ void stack_trace(struct stack *s, struct trace_event *ev)
 		s->env.trace(s->env.ctx, ev);
 }
 
-void stack_emit(struct stack *s, size_t len)
+void stack_emit(struct stack *s, size_t len, const struct tcb *tcb)
 {
 	struct trace_event ev = { .kind = TRACE_SEG_OUT, .pkt = s->out, .len = len };
+
+	if (tcb && tcb->syn_acked) {               /* -v shows the windows it was sent with */
+		ev.cwnd = tcb->cwnd;
+		ev.ssthresh = tcb->ssthresh;
+	}
 
 	stat_inc(s, STAT_IP_OUT);
 	stack_trace(s, &ev);

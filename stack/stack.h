@@ -24,12 +24,16 @@ struct stack_config {
 	uint32_t msl_ms;           /* 0: TCP_DEFAULT_MSL_MS; TIME-WAIT lasts 2*MSL */
 	int fixed_isn;             /* nonzero: every ISN is `isn` (reproducible captures) */
 	uint32_t isn;
+	int no_delayed_ack;        /* nonzero: ACK every segment at once (RFC 9293 3.8.6.3 off) */
+	int no_nagle;              /* nonzero: send small segments at once (TCP_NODELAY) */
 };
 
 /* Counters: every drop has a reason; names in stat_name(). */
 enum stat_id {
 	STAT_IP_IN, STAT_IP_OUT, STAT_TCP_IN, STAT_TCP_OUT,
 	STAT_ICMP_ECHO, STAT_RST_SENT, STAT_RETRANSMIT, STAT_CHALLENGE_ACK,
+	STAT_RTO_TIMEOUT, STAT_FAST_RETRANSMIT, STAT_DUPACK, STAT_TCP_OOO_QUEUED,
+	STAT_WINDOW_PROBE, STAT_DELAYED_ACK,
 	STAT_DROP_FIRST,                       /* drop reasons follow */
 	STAT_DROP_IP_SHORT = STAT_DROP_FIRST,  /* shorter than an IPv4 header */
 	STAT_DROP_IP_VERSION,                  /* version != 4 */
@@ -57,7 +61,7 @@ enum stat_id {
 	STAT_DROP_TCP_SYN,                     /* SYN in a synchronized state (challenge ACK) */
 	STAT_DROP_TCP_NO_ACK,                  /* no ACK bit in a synchronized state */
 	STAT_DROP_TCP_ACK,                     /* ACK of data not yet sent, or bad in SYN-RECEIVED */
-	STAT_DROP_TCP_OOO,                     /* data beyond RCV.NXT: not queued (no reassembly) */
+	STAT_DROP_TCP_OOO,                     /* out of order, and TCP_OOO_RANGES pieces wait already */
 	STAT_DROP_TCP_STATE,                   /* nothing to do in this state */
 	STAT_COUNT
 };

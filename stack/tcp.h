@@ -54,6 +54,13 @@ struct tcp_status {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	size_t rcv_queued, snd_queued, snd_space;
+	/* what `ss -ti` shows on Linux */
+	uint32_t srtt_us, rttvar_us;   /* RFC 6298, 0 before the first sample */
+	uint32_t rto_ms;               /* the retransmission timeout now (backed off or not) */
+	uint32_t cwnd, ssthresh;       /* RFC 5681, bytes */
+	uint32_t snd_wnd, rcv_wnd;     /* the peer's window, our free receive buffer */
+	int in_recovery;               /* fast recovery (RFC 6582) in progress */
+	int ooo_pieces;                /* out-of-order pieces waiting for a hole to fill */
 };
 int tcp_status(const struct stack *s, int h, struct tcp_status *st);
 

@@ -20,11 +20,12 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	if (mss < TCP_MIN_MSS)
 		mss = TCP_MIN_MSS;                /* no 1-byte segments on a peer's say-so */
 	tcb->irs = sg->seq;
-	tcb->rcv_nxt = sg->seq + 1;
+	tcb->rcv_nxt = tcb->rcv_adv = sg->seq + 1;
 	tcb->snd_wnd = tcb->max_snd_wnd = sg->wnd;   /* SND.WND, WL1, WL2 from the SYN */
 	tcb->snd_wl1 = sg->seq;
 	tcb->snd_wl2 = sg->ack;
 	tcb->snd_mss = mss < s->mss ? mss : s->mss;
+	tcp_cc_init(s, tcb);
 }
 
 /* 3.10.7.2: a SYN creates a child TCB in SYN-RECEIVED and is answered by SYN,ACK. */
@@ -59,20 +60,27 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, const struct seg *sg
 	return 0;
 }
 
-/* Acknowledged bytes leave the send queue; SND.UNA moves; the timer restarts. */
+/* Acknowledged bytes leave the send queue; SND.UNA moves; the RTT may be sampled,
+ * the timer restarts, and congestion control counts what was acknowledged. */
 static void tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t ack)
 {
-	uint32_t acked = 0;
+	uint32_t acked = 0, una = tcb->snd_una;
+	bool synced = tcb->syn_acked;
 
 	if (SEQ_GT(ack, tcb->data_seq))
 		acked = ack - tcb->data_seq < tcb->sndq.len ? ack - tcb->data_seq : tcb->sndq.len;
 	ring_drop(&tcb->sndq, acked);
 	tcb->data_seq += acked;
-	tcb->snd_una = ack;
+	if (!synced && tcb->rexmt_count)
+		tcb->cwnd = tcb->snd_mss;          /* RFC 5681 3.1: SYN lost once, IW is one segment */
 	tcb->syn_acked = true;             /* callers checked ack > ISS while unsynchronized */
+	tcp_rtt_ack(s, tcb, ack);
+	tcb->snd_una = ack;
 	if (SEQ_LT(tcb->snd_nxt, ack))
 		tcb->snd_nxt = ack;
 	tcp_rexmt_restart(s, tcb);
+	if (synced)
+		tcp_cc_ack(s, tcb, ack - una);
 }
 
 /* Entering ESTABLISHED; a CLOSE that came earlier now sends its FIN. */
@@ -256,10 +264,21 @@ static void tcp_update_window(struct tcb *tcb, const struct seg *sg, uint32_t se
 		tcb->max_snd_wnd = sg->wnd;
 }
 
-/* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means.
- * `seq` is SEG.SEQ before trimming. */
-static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg, uint32_t seq)
+/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data, SYN or
+ * FIN, leaves the window as it was, and comes while data is outstanding. */
+static bool tcp_is_dupack(const struct tcb *tcb, const struct seg *orig)
 {
+	return orig->ack == tcb->snd_una && orig->dlen == 0 &&
+	       !(orig->flags & (TH_SYN | TH_FIN)) && orig->wnd == tcb->snd_wnd &&
+	       tcb->snd_max != tcb->snd_una;
+}
+
+/* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means.
+ * `orig` is the segment as it arrived, before trimming. */
+static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
+		       const struct seg *orig)
+{
+	bool dup;
 	int r;
 
 	if (!tcb->syn_acked && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
@@ -274,9 +293,12 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg, u
 		return STAT_DROP_TCP_ACK;
 	}
 	tcb->probes = 0;                             /* the peer is alive */
+	dup = tcp_is_dupack(tcb, orig);
 	if (SEQ_GT(sg->ack, tcb->snd_una))
 		tcp_ack_advance(s, tcb, sg->ack);
-	tcp_update_window(tcb, sg, seq);
+	tcp_update_window(tcb, sg, orig->seq);
+	if (dup)
+		tcp_cc_dupack(s, tcb);
 	if (!tcp_fin_acked(tcb))
 		return 0;
 	switch (tcb->state) {
@@ -296,35 +318,45 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg, u
 	return 0;
 }
 
-/* 3.10.7.4 seventh: in-order text goes to the receive queue and is ACKed. */
+/* 3.10.7.4 seventh: text goes to the receive queue, in order or held past a
+ * hole (tcp_reasm.c). In-order text may wait for a delayed ACK; anything out of
+ * order, or filling a hole, is ACKed at once (RFC 5681 4.2). */
 static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 {
+	bool in_order = sg->seq == tcb->rcv_nxt && tcb->n_ooo == 0;
+	int r;
+
 	if (sg->dlen == 0)
 		return 0;
 	if (tcb->state != TCP_ESTABLISHED && tcb->state != TCP_FIN_WAIT_1 &&
 	    tcb->state != TCP_FIN_WAIT_2)
 		return 0;                            /* after a FIN: ignore text */
-	tcb->ack_now = true;
-	if (sg->seq != tcb->rcv_nxt)
-		return STAT_DROP_TCP_OOO;            /* not implemented: reassembly */
 	if (tcb->user_closed) {              /* 3.6.1: nobody will read it; RST as Linux */
 		tcp_reply_rst(s, sg);
 		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd data after CLOSE, sent RST", "3.6.1");
 		return 0;
 	}
-	tcb->rcv_nxt += ring_write(&tcb->rcvq, sg->data, sg->dlen);
+	if ((r = tcp_reasm(s, tcb, sg->seq, sg->data, sg->dlen)) || !in_order) {
+		tcb->ack_now = true;
+		return r;
+	}
+	tcb->rcv_unacked += sg->dlen;
+	tcp_delack(s, tcb);
 	return 0;
 }
 
-/* 3.10.7.4 eighth: the peer's FIN ends its stream. */
+/* 3.10.7.4 eighth: the peer's FIN ends its stream, once every byte before it is
+ * here: a FIN past a hole waits (fin_pending) until the hole is filled. */
 static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	if (!(sg->flags & TH_FIN))
-		return;
-	if (sg->seq + sg->dlen != tcb->rcv_nxt) {    /* past a hole: not yet its turn */
+	if ((sg->flags & TH_FIN) && !tcb->fin_rcvd) {
+		tcb->fin_pending = true;
+		tcb->fin_seq = sg->seq + sg->dlen;
 		tcb->ack_now = true;
-		return;
 	}
+	if (!tcb->fin_pending || tcb->fin_seq != tcb->rcv_nxt)
+		return;
+	tcb->fin_pending = false;
 	tcb->rcv_nxt++;
 	tcb->fin_rcvd = true;
 	tcb->ack_now = true;
@@ -368,7 +400,7 @@ static bool tcp_syn_received_dup_syn(struct tcb *tcb, struct seg *sg)
 /* 3.10.7.4: SYN-RECEIVED and every synchronized state. */
 static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 {
-	uint32_t seq;
+	struct seg orig;
 	int r;
 
 	if (tcp_syn_received_dup_syn(tcb, sg))
@@ -382,9 +414,9 @@ static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 		return tcp_rcv_syn(s, tcb);
 	if (!(sg->flags & TH_ACK))                   /* fifth */
 		return STAT_DROP_TCP_NO_ACK;
-	seq = sg->seq;
+	orig = *sg;
 	tcp_trim(tcb, sg);
-	if ((r = tcp_rcv_ack(s, tcb, sg, seq)) || tcb->state == TCP_CLOSED)
+	if ((r = tcp_rcv_ack(s, tcb, sg, &orig)) || tcb->state == TCP_CLOSED)
 		return r;
 	/* sixth: URG: not implemented, the urgent pointer is never used */
 	if ((r = tcp_rcv_text(s, tcb, sg)) || tcb->state == TCP_CLOSED)  /* seventh */

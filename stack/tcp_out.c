@@ -13,6 +13,16 @@ uint32_t tcp_rcv_wnd(const struct tcb *tcb)
 	return MIN(tcb->rcvq.cap - tcb->rcvq.len, 65535u);
 }
 
+/* The window to advertise (3.8.6.2.2, receiver's SWS avoidance): its right edge
+ * moves only by a useful step, min(half the buffer, MSS); it never shrinks. */
+static uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb)
+{
+	uint32_t free = tcp_rcv_wnd(tcb), step = MIN(tcb->rcvq.cap / 2, s->mss);
+	uint32_t cur = SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+
+	return free >= cur + step || free < cur ? free : cur;
+}
+
 /* Our FIN sits right after the last queued byte. */
 bool tcp_fin_acked(const struct tcb *tcb)
 {
@@ -24,7 +34,7 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 	struct seg sg = {
 		.src = tcb->laddr, .dst = tcb->raddr, .sport = tcb->lport, .dport = tcb->rport,
 		.seq = seq, .ack = (flags & TH_ACK) ? tcb->rcv_nxt : 0, .flags = flags,
-		.wnd = (uint16_t)tcp_rcv_wnd(tcb), .mss = (flags & TH_SYN) ? s->mss : 0,
+		.wnd = (uint16_t)tcp_adv_wnd(s, tcb), .mss = (flags & TH_SYN) ? s->mss : 0,
 		.dlen = dlen,
 	};
 	uint8_t *data = s->out + IP_HDR_LEN + TCP_HDR_LEN;
@@ -36,9 +46,11 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 	if (flags & TH_ACK) {
 		tcb->rcv_adv = tcb->rcv_nxt + sg.wnd;
 		tcb->ack_now = false;
+		tcb->t_delack = 0;
+		tcb->rcv_unacked = 0;
 	}
 	stat_inc(s, STAT_TCP_OUT);
-	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++));
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), tcb);
 }
 
 void tcp_send_ack(struct stack *s, struct tcb *tcb)
@@ -71,7 +83,7 @@ void tcp_reply_rst(struct stack *s, const struct seg *in)
 	}
 	stat_inc(s, STAT_RST_SENT);
 	stat_inc(s, STAT_TCP_OUT);
-	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++));
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL);
 }
 
 /* States in which data and FIN may be (re)transmitted. */
@@ -81,55 +93,107 @@ static bool tcp_can_send_data(enum tcp_state st)
 	       st == TCP_CLOSING || st == TCP_LAST_ACK;
 }
 
+/* How much of the queue, from `seq`, to send now; 0 with no FIN due: nothing.
+ * The window is the smaller of the peer's and the congestion window. A short
+ * segment waits (3.8.6.2.1, sender's SWS avoidance, and Nagle, 3.7.4) unless
+ * it is all there is and nothing is unacknowledged, it fills half the largest
+ * window the peer ever offered, it is a retransmission, or the persist timer
+ * says enough waiting. */
+static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint32_t seq)
+{
+	uint32_t data_end = tcb->data_seq + tcb->sndq.len, avail = data_end - seq;
+	uint32_t win_end = tcb->snd_una + MIN(tcb->snd_wnd, tcb->cwnd);
+	uint32_t usable = SEQ_GT(win_end, seq) ? MIN(win_end - seq, avail) : 0;
+	bool nagle_ok = s->cfg.no_nagle || tcb->fin_queued || tcb->snd_una == tcb->snd_max;
+
+	if (usable >= tcb->snd_mss)
+		return tcb->snd_mss;
+	if (usable == avail && nagle_ok)
+		return usable;                     /* everything left, nothing in flight */
+	if (usable && (usable >= tcb->max_snd_wnd / 2 || SEQ_LT(seq, tcb->snd_max) || tcb->force))
+		return usable;
+	return 0;
+}
+
+/* Build and send the segment at `seq` with dlen bytes; a FIN rides on the last byte. */
+static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t dlen)
+{
+	uint32_t data_end = tcb->data_seq + tcb->sndq.len;
+	uint8_t flags = TH_ACK;
+
+	if (seq + dlen == data_end && tcb->fin_queued)
+		flags |= TH_FIN;
+	if (dlen && seq + dlen == data_end)
+		flags |= TH_PSH;
+	if (SEQ_LT(seq, tcb->snd_max))
+		stat_inc(s, STAT_RETRANSMIT);
+	else
+		tcp_rtt_start(s, tcb, seq);
+	tcp_emit(s, tcb, seq, flags, dlen);
+	tcp_rexmt_arm(s, tcb);
+	return dlen + !!(flags & TH_FIN);
+}
+
 /* Send one segment starting at SND.NXT if there is anything to send. */
 static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 {
-	uint32_t seq = tcb->snd_nxt, data_end = tcb->data_seq + tcb->sndq.len;
-	uint32_t win_end = tcb->snd_una + tcb->snd_wnd, avail, usable, dlen;
-	uint8_t flags = TH_ACK;
+	uint32_t seq = tcb->snd_nxt, data_end = tcb->data_seq + tcb->sndq.len, dlen;
+	uint8_t flags;
 
 	if (!tcb->syn_acked && seq == tcb->iss) {  /* SYN not sent, or being resent */
 		if (tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RECEIVED &&
 		    tcb->state != TCP_FIN_WAIT_1)      /* CLOSE in SYN-RECEIVED */
 			return false;
 		flags = tcb->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK;
-		dlen = 0;
+		if (SEQ_LT(seq, tcb->snd_max))
+			stat_inc(s, STAT_RETRANSMIT);
+		else
+			tcp_rtt_start(s, tcb, seq);
+		tcp_emit(s, tcb, seq, flags, 0);
+		tcp_rexmt_arm(s, tcb);
+		tcb->snd_nxt = seq + 1;
 	} else {
 		if (!tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
 			return false;                  /* FIN already sent */
-		avail = data_end - seq;
-		usable = SEQ_GT(win_end, seq) ? win_end - seq : 0;
-		dlen = MIN(MIN(avail, usable), tcb->snd_mss);
-		if (seq + dlen == data_end && tcb->fin_queued)
-			flags |= TH_FIN;               /* FIN rides on the last data */
-		else if (dlen == 0)
+		dlen = tcp_send_len(s, tcb, seq);
+		if (dlen == 0 && !(seq == data_end && tcb->fin_queued))
 			return false;
-		if (dlen && seq + dlen == data_end)
-			flags |= TH_PSH;
+		tcb->snd_nxt = seq + tcp_send_data(s, tcb, seq, dlen);
 	}
-	if (SEQ_LT(seq, tcb->snd_max))
-		stat_inc(s, STAT_RETRANSMIT);
-	tcp_emit(s, tcb, seq, flags, dlen);
-	tcb->snd_nxt = seq + dlen + !!(flags & (TH_SYN | TH_FIN));
 	if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
 		tcb->snd_max = tcb->snd_nxt;
-	tcp_rexmt_arm(s, tcb);
 	return true;
 }
 
-/* RFC 9293 3.8.6.1: with a zero window and data waiting, probe on a timer; also
- * when the window shrank to zero under data in flight (MUST-35), once the
- * retransmission timer has given its turn up. */
+/* Fast retransmit and NewReno's partial ACK: the first unacknowledged segment
+ * again, whatever the windows say; SND.NXT stays where it is. */
+void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
+{
+	uint32_t data_end = tcb->data_seq + tcb->sndq.len, seq = tcb->snd_una;
+
+	if (!tcb->syn_acked || !tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
+		return;
+	tcb->rtt_timing = false;                   /* Karn */
+	tcp_send_data(s, tcb, seq, MIN(data_end - seq, tcb->snd_mss));
+}
+
+/* RFC 9293 3.8.6.1: data waits, nothing is in flight to bring an ACK, and the
+ * window is zero (probe it) or too small to be worth a segment (send into it
+ * later anyway): the persist timer. Also when the window shrank to zero under
+ * data in flight (MUST-35), once the retransmission timer has given its turn up. */
 static void tcp_persist_check(struct stack *s, struct tcb *tcb)
 {
-	bool waiting = tcp_can_send_data(tcb->state) &&
+	bool waiting = tcp_can_send_data(tcb->state) && tcb->syn_acked &&
 		       SEQ_LT(tcb->snd_nxt, tcb->data_seq + tcb->sndq.len);
 
-	if (waiting && tcb->snd_wnd == 0 && !tcb->t_rexmt) {
+	if (waiting && !tcb->t_rexmt) {
+		if (!tcb->persist_ms)
+			tcb->persist_ms = tcb->rto_ms;
 		if (!tcb->t_persist)
-			tcb->t_persist = s->now + (uint64_t)tcb->rto_ms * 1000;
+			tcb->t_persist = s->now + (uint64_t)tcb->persist_ms * 1000;
 	} else {
 		tcb->t_persist = 0;
+		tcb->persist_ms = 0;
 	}
 }
 

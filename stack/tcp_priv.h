@@ -35,10 +35,29 @@ struct tcb {
 	struct ring sndq;              /* unacknowledged and unsent data; sndq.buf[head] is data_seq */
 	uint32_t data_seq;             /* sequence number of the first byte in sndq */
 
+	/* congestion control, RFC 5681 and NewReno (RFC 6582): tcp_cc.c */
+	uint32_t cwnd, ssthresh;
+	uint32_t recover;              /* RFC 6582: SND.MAX when the last recovery began */
+	int dupacks;                   /* duplicate ACKs in a row */
+	bool in_recovery;              /* fast recovery until SND.UNA passes `recover` */
+
+	/* round-trip time, RFC 6298: tcp_timer.c */
+	bool rtt_valid;                /* SRTT and RTTVAR hold a measurement */
+	uint32_t srtt_us, rttvar_us;
+	bool rtt_timing;               /* one segment at a time is timed (Karn: never a resent one) */
+	uint32_t rtt_seq;              /* ... the one starting here */
+	uint64_t rtt_start;
+
 	/* receive sequence variables */
 	uint32_t irs, rcv_nxt;         /* IRS, RCV.NXT; RCV.WND is free space in rcvq */
 	uint32_t rcv_adv;              /* right edge of the window last advertised */
-	struct ring rcvq;              /* in-order data the user has not read */
+	struct ring rcvq;              /* in-order data the user has not read, then room in
+	                                  which out-of-order data waits at its own offset */
+	struct range { uint32_t seq, end; } ooo[TCP_OOO_RANGES];  /* those pieces, in order */
+	int n_ooo;
+	bool fin_pending;              /* the peer's FIN is here but waits for a hole to fill */
+	uint32_t fin_seq;
+	uint32_t rcv_unacked;          /* bytes received since our last ACK (delayed ACK) */
 
 	/* user side */
 	bool fin_queued;               /* CLOSE or shutdown: a FIN follows the queued data */
@@ -56,10 +75,12 @@ struct tcb {
 	int backlog, n_children;       /* listener: queue bound, children held */
 
 	/* timers: absolute deadlines in us, 0 when off */
-	uint64_t t_rexmt, t_persist, t_timewait;
+	uint64_t t_rexmt, t_persist, t_timewait, t_delack;
 	uint32_t rto_ms;               /* current retransmission timeout (backs off) */
 	int rexmt_count;               /* consecutive retransmissions of the same data */
+	uint32_t persist_ms;           /* current persist interval (backs off on its own) */
 	int probes;                    /* zero-window probes since the peer last answered */
+	bool force;                    /* persist timer: send what fits despite SWS and Nagle */
 };
 
 struct stack {
@@ -78,7 +99,7 @@ struct stack {
 static inline void stat_inc(struct stack *s, enum stat_id st) { s->stats[st]++; }
 
 /* stack.c */
-void stack_emit(struct stack *s, size_t len);         /* s->out[0..len) */
+void stack_emit(struct stack *s, size_t len, const struct tcb *tcb);  /* s->out[0..len) */
 void stack_trace(struct stack *s, struct trace_event *ev);
 void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t len);
 
@@ -91,6 +112,7 @@ void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, siz
 
 /* tcp_out.c */
 void tcp_output(struct stack *s, struct tcb *tcb);
+void tcp_retransmit_una(struct stack *s, struct tcb *tcb);
 void tcp_send_ack(struct stack *s, struct tcb *tcb);
 void tcp_send_rst(struct stack *s, struct tcb *tcb);
 void tcp_reply_rst(struct stack *s, const struct seg *sg);  /* 3.10.7.1 */
@@ -98,7 +120,21 @@ void tcp_output_probe(struct stack *s, struct tcb *tcb);
 uint32_t tcp_rcv_wnd(const struct tcb *tcb);
 bool tcp_fin_acked(const struct tcb *tcb);
 
+/* tcp_cc.c */
+void tcp_cc_init(struct stack *s, struct tcb *tcb);
+void tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked);
+void tcp_cc_dupack(struct stack *s, struct tcb *tcb);
+void tcp_cc_timeout(struct stack *s, struct tcb *tcb);
+uint32_t tcp_flight_size(const struct tcb *tcb);
+
+/* tcp_reasm.c */
+int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
+void tcp_reasm_clear(struct tcb *tcb);
+
 /* tcp_timer.c */
+void tcp_rtt_start(struct stack *s, struct tcb *tcb, uint32_t seq);
+void tcp_rtt_ack(struct stack *s, struct tcb *tcb, uint32_t ack);
+void tcp_delack(struct stack *s, struct tcb *tcb);
 void tcp_timers(struct stack *s, struct tcb *tcb);
 uint64_t tcp_next_deadline(const struct tcb *tcb);
 void tcp_rexmt_arm(struct stack *s, struct tcb *tcb);
@@ -125,5 +161,7 @@ uint32_t ring_write(struct ring *r, const uint8_t *p, uint32_t n);
 uint32_t ring_read(struct ring *r, uint8_t *p, uint32_t n);
 void ring_peek(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n);
 void ring_drop(struct ring *r, uint32_t n);
+void ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n);
+void ring_extend(struct ring *r, uint32_t n);
 
 #endif

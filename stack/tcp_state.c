@@ -19,6 +19,7 @@ void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind
 	struct trace_event ev = {
 		.kind = kind, .cause = cause, .from = tcb->state, .to = tcb->state,
 		.conn = { tcb->laddr, tcb->raddr, tcb->lport, tcb->rport },
+		.cwnd = tcb->cwnd, .ssthresh = tcb->ssthresh,
 	};
 	stack_trace(s, &ev);
 }
@@ -54,7 +55,7 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 		tcp_orphan_timer(s, tcb);
 		break;
 	case TCP_TIME_WAIT:
-		tcb->t_rexmt = tcb->t_persist = 0;
+		tcb->t_rexmt = tcb->t_persist = tcb->t_delack = 0;
 		tcb->t_timewait = s->now + twait;
 		break;
 	case TCP_LISTEN:
@@ -65,7 +66,7 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 		tcb->state = TCP_CLOSED;
 		/* fall through */
 	case TCP_CLOSED:
-		tcb->t_rexmt = tcb->t_persist = tcb->t_timewait = 0;
+		tcb->t_rexmt = tcb->t_persist = tcb->t_timewait = tcb->t_delack = 0;
 		break;
 	default:
 		break;

@@ -1,8 +1,11 @@
-/* tcp_timer.c - timers as absolute deadlines: retransmission (RFC 9293 3.8.1,
- * RFC 6298 5: back off by doubling, give up after a bounded number of tries),
- * persist (zero-window probes, 3.8.6.1), TIME-WAIT (2*MSL, 3.10.8) and the
- * FIN-WAIT-2 timeout of a closed connection (which shares TIME-WAIT's deadline).
- * Entry points: tcp_timers, tcp_next_deadline, tcp_rexmt_arm, tcp_rexmt_restart. */
+/* tcp_timer.c - timers as absolute deadlines, and the round-trip time they need:
+ * RTT measurement and the retransmission timeout (RFC 6298: SRTT, RTTVAR, Karn's
+ * rule, backoff by doubling, give up after a bounded number of tries), persist
+ * (zero-window probes with their own backoff, RFC 9293 3.8.6.1), delayed ACK
+ * (3.8.6.3), TIME-WAIT (2*MSL, 3.10.8) and the FIN-WAIT-2 timeout of a closed
+ * connection (which shares TIME-WAIT's deadline).
+ * Entry points: tcp_timers, tcp_next_deadline, tcp_rexmt_arm, tcp_rexmt_restart,
+ * tcp_rtt_start, tcp_rtt_ack, tcp_delack, tcp_orphan_timer. */
 #include <errno.h>
 #include "tcp_priv.h"
 
@@ -15,10 +18,61 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 uint64_t tcp_next_deadline(const struct tcb *tcb)
 {
-	uint64_t t = earliest(earliest(tcb->t_rexmt, tcb->t_persist), tcb->t_timewait);
+	uint64_t t = earliest(earliest(tcb->t_rexmt, tcb->t_persist),
+			      earliest(tcb->t_timewait, tcb->t_delack));
 
 	return t ? t : UINT64_MAX;
 }
+
+/* ---- round-trip time, RFC 6298 ---- */
+
+/* A segment starting at `seq` goes out for the first time: time it, unless one is
+ * being timed already. */
+void tcp_rtt_start(struct stack *s, struct tcb *tcb, uint32_t seq)
+{
+	if (tcb->rtt_timing)
+		return;
+	tcb->rtt_timing = true;
+	tcb->rtt_seq = seq;
+	tcb->rtt_start = s->now;
+}
+
+/* RFC 6298 2.2, 2.3 and (2.4, 2.5) the bounds. */
+static void tcp_rtt_sample(struct tcb *tcb, uint32_t r)
+{
+	uint32_t err, rto_us;
+
+	if (!tcb->rtt_valid) {
+		tcb->srtt_us = r;
+		tcb->rttvar_us = r / 2;
+		tcb->rtt_valid = true;
+	} else {
+		err = tcb->srtt_us > r ? tcb->srtt_us - r : r - tcb->srtt_us;
+		tcb->rttvar_us = tcb->rttvar_us - tcb->rttvar_us / 4 + err / 4;  /* beta 1/4 */
+		tcb->srtt_us = tcb->srtt_us - tcb->srtt_us / 8 + r / 8;          /* alpha 1/8 */
+	}
+	rto_us = tcb->srtt_us + (4 * tcb->rttvar_us > TCP_CLOCK_G_US ? 4 * tcb->rttvar_us :
+				 TCP_CLOCK_G_US);
+	tcb->rto_ms = (rto_us + 999) / 1000;
+	if (tcb->rto_ms < TCP_RTO_MIN_MS)
+		tcb->rto_ms = TCP_RTO_MIN_MS;
+	if (tcb->rto_ms > TCP_RTO_MAX_MS)
+		tcb->rto_ms = TCP_RTO_MAX_MS;
+}
+
+/* An ACK moved SND.UNA to `ack`: if it covers the timed segment, that is a sample. */
+void tcp_rtt_ack(struct stack *s, struct tcb *tcb, uint32_t ack)
+{
+	uint64_t r;
+
+	if (!tcb->rtt_timing || !SEQ_GT(ack, tcb->rtt_seq))
+		return;
+	tcb->rtt_timing = false;
+	r = s->now - tcb->rtt_start;
+	tcp_rtt_sample(tcb, r > UINT32_MAX / 8 ? UINT32_MAX / 8 : (uint32_t)r);
+}
+
+/* ---- retransmission ---- */
 
 void tcp_rexmt_arm(struct stack *s, struct tcb *tcb)
 {
@@ -26,11 +80,11 @@ void tcp_rexmt_arm(struct stack *s, struct tcb *tcb)
 		tcb->t_rexmt = s->now + (uint64_t)tcb->rto_ms * 1000;
 }
 
-/* New data was acknowledged: forget the backoff, time what is still in flight. */
+/* New data was acknowledged (RFC 6298 5.3): restart the timer for what is still in
+ * flight. The backed-off RTO stays until a new sample replaces it (Karn). */
 void tcp_rexmt_restart(struct stack *s, struct tcb *tcb)
 {
 	tcb->rexmt_count = 0;
-	tcb->rto_ms = TCP_RTO_INITIAL_MS;    /* RTT estimation (RFC 6298 2): not yet */
 	tcb->t_rexmt = 0;
 	if (tcb->snd_una != tcb->snd_max)
 		tcp_rexmt_arm(s, tcb);
@@ -38,7 +92,7 @@ void tcp_rexmt_restart(struct stack *s, struct tcb *tcb)
 
 static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 {
-	bool handshake = tcb->state == TCP_SYN_SENT || tcb->state == TCP_SYN_RECEIVED;
+	bool handshake = !tcb->syn_acked;
 	int limit = handshake ? TCP_SYN_RETRIES : TCP_DATA_RETRIES;
 
 	tcb->t_rexmt = 0;
@@ -49,23 +103,56 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 			tcp_fail(s, tcb, -ETIMEDOUT, "retransmission timeout, gave up", "3.8.3");
 		return;
 	}
+	stat_inc(s, STAT_RTO_TIMEOUT);
+	tcp_trace_conn(s, tcb, TRACE_TIMER, "retransmission timeout");
+	if (!handshake)
+		tcp_cc_timeout(s, tcb);
 	tcb->rexmt_count++;
 	tcb->rto_ms = tcb->rto_ms * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : tcb->rto_ms * 2;
-	tcp_trace_conn(s, tcb, TRACE_TIMER, "retransmission timeout");
+	tcb->rtt_timing = false;                 /* Karn: never time a retransmission */
 	tcb->snd_nxt = tcb->snd_una;             /* go back: resend from the oldest byte */
 	tcp_output(s, tcb);
 }
 
+/* ---- persist, delayed ACK, TIME-WAIT, FIN-WAIT-2 ---- */
+
 static void tcp_persist_timeout(struct stack *s, struct tcb *tcb)
 {
+	tcb->t_persist = 0;
+	tcb->persist_ms = tcb->persist_ms * 2 > TCP_PERSIST_MAX_MS ? TCP_PERSIST_MAX_MS :
+			  tcb->persist_ms * 2;
+	if (tcb->snd_wnd) {                      /* a small window: send what fits (3.8.6.2.1) */
+		tcp_trace_conn(s, tcb, TRACE_TIMER, "persist timeout, send into the small window");
+		tcb->force = true;
+		tcp_output(s, tcb);
+		tcb->force = false;
+		return;
+	}
 	if (tcb->probes++ >= TCP_DATA_RETRIES) {     /* nobody answers probes: gone (as Linux) */
 		tcp_fail(s, tcb, -ETIMEDOUT, "zero-window probes unanswered, gave up", "3.8.6.1");
 		return;
 	}
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "persist timeout, window probe");
-	tcb->rto_ms = tcb->rto_ms * 2 > TCP_PERSIST_MAX_MS ? TCP_PERSIST_MAX_MS : tcb->rto_ms * 2;
-	tcb->t_persist = s->now + (uint64_t)tcb->rto_ms * 1000;
+	stat_inc(s, STAT_WINDOW_PROBE);
+	tcb->t_persist = s->now + (uint64_t)tcb->persist_ms * 1000;
 	tcp_output_probe(s, tcb);
+}
+
+/* Data arrived in order: ACK it now if two full segments wait for their ACK
+ * (RFC 9293 3.8.6.3 MUST-58), else within TCP_DELACK_MS. */
+void tcp_delack(struct stack *s, struct tcb *tcb)
+{
+	if (s->cfg.no_delayed_ack || tcb->rcv_unacked >= 2u * tcb->snd_mss)
+		tcb->ack_now = true;
+	else if (!tcb->t_delack)
+		tcb->t_delack = s->now + TCP_DELACK_MS * 1000;
+}
+
+static void tcp_delack_timeout(struct stack *s, struct tcb *tcb)
+{
+	tcb->t_delack = 0;
+	stat_inc(s, STAT_DELAYED_ACK);
+	tcp_send_ack(s, tcb);
 }
 
 /* A connection its user closed that sits in FIN-WAIT-2 waits for the peer's FIN
@@ -81,6 +168,8 @@ void tcp_timers(struct stack *s, struct tcb *tcb)
 	if (tcb->t_timewait && s->now >= tcb->t_timewait)
 		tcp_set_state(s, tcb, TCP_CLOSED, tcb->state == TCP_TIME_WAIT ? "2*MSL timeout" :
 			      "FIN-WAIT-2 timeout, closed by its user", "3.10.8");
+	if (tcb->t_delack && s->now >= tcb->t_delack)
+		tcp_delack_timeout(s, tcb);
 	if (tcb->t_rexmt && s->now >= tcb->t_rexmt)
 		tcp_rexmt_timeout(s, tcb);
 	if (tcb->t_persist && s->now >= tcb->t_persist)

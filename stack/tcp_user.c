@@ -193,6 +193,7 @@ static void tcp_abort_conn(struct stack *s, struct tcb *tcb, const char *cause, 
 		tcp_send_rst(s, tcb);
 	ring_drop(&tcb->sndq, tcb->sndq.len);
 	ring_drop(&tcb->rcvq, tcb->rcvq.len);
+	tcp_reasm_clear(tcb);
 	if (tcb->state != TCP_CLOSED)
 		tcp_set_state(s, tcb, TCP_CLOSED, cause, rfc);
 }
@@ -296,6 +297,15 @@ int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 	st->rcv_queued = tcb->rcvq.len;
 	st->snd_queued = tcb->sndq.len;
 	st->snd_space = tcb->sndq.cap - tcb->sndq.len;
+	st->srtt_us = tcb->rtt_valid ? tcb->srtt_us : 0;
+	st->rttvar_us = tcb->rtt_valid ? tcb->rttvar_us : 0;
+	st->rto_ms = tcb->rto_ms;
+	st->cwnd = tcb->cwnd;
+	st->ssthresh = tcb->ssthresh;
+	st->snd_wnd = tcb->snd_wnd;
+	st->rcv_wnd = tcp_rcv_wnd(tcb);
+	st->in_recovery = tcb->in_recovery;
+	st->ooo_pieces = tcb->n_ooo;
 	return 0;
 }
 

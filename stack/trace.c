@@ -16,8 +16,21 @@ static const char *kind_word(enum trace_kind k)
 	switch (k) {
 	case TRACE_TIMER: return "timer";
 	case TRACE_USER: return "user";
+	case TRACE_CC: return "cc";
 	default: return "";
 	}
+}
+
+/* " [cwnd 4380 ssthresh inf]": the congestion window a segment was sent with */
+static size_t cc_fmt(const struct trace_event *ev, char *buf, size_t cap)
+{
+	char th[16] = "inf";
+	int n;
+
+	if (ev->ssthresh < 0x7fffffffu)
+		snprintf(th, sizeof(th), "%u", ev->ssthresh);
+	n = snprintf(buf, cap, " [cwnd %u ssthresh %s]", ev->cwnd, th);
+	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }
 
 size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
@@ -44,11 +57,15 @@ size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 		n = snprintf(buf, cap, "drop (%s) ", stat_name(ev->reason));
 		if (n > 0 && (size_t)n < cap)
 			n += (int)trace_format_packet(ev->pkt, ev->len, buf + n, cap - (size_t)n);
-	} else if (ev->kind == TRACE_TIMER || ev->kind == TRACE_USER) {
+	} else if (ev->kind == TRACE_TIMER || ev->kind == TRACE_USER || ev->kind == TRACE_CC) {
 		n = snprintf(buf, cap, "%s:%u > %s:%u %s %s: %s", la, ev->conn.lport, ra,
 			     ev->conn.rport, tcp_state_name(ev->from), kind_word(ev->kind), ev->cause);
+		if (ev->kind == TRACE_CC && n > 0 && (size_t)n < cap)
+			n += (int)cc_fmt(ev, buf + n, cap - (size_t)n);
 	} else {
 		n = (int)trace_format_packet(ev->pkt, ev->len, buf, cap);
+		if (ev->kind == TRACE_SEG_OUT && ev->cwnd && n > 0 && (size_t)n < cap)
+			n += (int)cc_fmt(ev, buf + n, cap - (size_t)n);
 	}
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }

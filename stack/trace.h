@@ -17,6 +17,7 @@ enum trace_kind {
 	TRACE_TIMER,      /* conn: a timer fired; cause names it */
 	TRACE_DROP,       /* pkt: dropped for `reason` */
 	TRACE_USER,       /* conn: a user call; cause names it */
+	TRACE_CC,         /* conn: congestion control acted; cause says how; cwnd, ssthresh */
 };
 
 struct trace_conn { uint32_t laddr, raddr; uint16_t lport, rport; };
@@ -32,6 +33,7 @@ struct trace_event {
 	const char *rfc;               /* "3.10.7.2" */
 	enum stat_id reason;           /* DROP */
 	uint64_t duration;             /* STATE into TIME-WAIT: how long it lasts (us) */
+	uint32_t cwnd, ssthresh;       /* CC, and SEG_OUT of a synchronized connection; else 0 */
 };
 
 /* "10.0.0.2:1234 > 10.0.0.1:42606 LISTEN -> SYN-RECEIVED (rcvd SYN) [3.10.7.2]" */

@@ -136,11 +136,11 @@ END_TEST
 START_TEST(last_ack_fin_is_retransmitted_on_timeout)
 {
 	h_goto(h, TCP_LAST_ACK);
-	advance_ms(h, 999);
+	advance_ms(h, RTO_MS - 1);
 	expect_nothing_sent(h);
 	advance_ms(h, 1);
 	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 2, 0);
-	advance_ms(h, 1999);
+	advance_ms(h, 2 * RTO_MS - 1);
 	expect_nothing_sent(h);
 	advance_ms(h, 1);
 	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 2, 0);
@@ -221,7 +221,7 @@ END_TEST
 START_TEST(closing_fin_is_retransmitted_on_timeout)
 {
 	h_goto(h, TCP_CLOSING);
-	advance_ms(h, 1000);                       /* 1 s after the FIN left */
+	advance_ms(h, RTO_MS);                     /* one RTO after the FIN left */
 	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 2, 0);
 	expect_state(h, TCP_CLOSING);
 	peer_sends(h, TH_ACK, IRS + 2, ISS + 2, NULL, 0);
@@ -378,14 +378,14 @@ END_TEST
 
 /* FIN retransmission (3.8.1, RFC 6298 5.5: the RTO doubles) */
 
-START_TEST(fin_wait_1_fin_is_retransmitted_after_1s_then_2s)
+START_TEST(fin_wait_1_fin_is_retransmitted_after_rto_then_twice_that)
 {
 	h_goto(h, TCP_FIN_WAIT_1);
-	advance_ms(h, 999);
+	advance_ms(h, RTO_MS - 1);
 	expect_nothing_sent(h);
 	advance_ms(h, 1);
 	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 1, 0);
-	advance_ms(h, 1999);
+	advance_ms(h, 2 * RTO_MS - 1);
 	expect_nothing_sent(h);
 	advance_ms(h, 1);
 	expect_sent(h, TH_FIN | TH_ACK, ISS + 1, IRS + 1, 0);
@@ -482,7 +482,7 @@ Suite *suite(void)
 	tcase_add_test(tc, fin_wait_1_queued_data_leaves_with_fin_in_one_segment);
 	tcase_add_test(tc, time_wait_retransmitted_fin_is_acked_and_restarts_2msl);
 	tcase_add_test(tc, time_wait_ack_does_not_restart_2msl);
-	tcase_add_test(tc, fin_wait_1_fin_is_retransmitted_after_1s_then_2s);
+	tcase_add_test(tc, fin_wait_1_fin_is_retransmitted_after_rto_then_twice_that);
 	tcase_add_test(tc, established_close_with_unread_data_sends_rst_and_enters_closed);
 	tcase_add_test(tc, close_wait_close_with_unread_data_sends_rst_and_enters_closed);
 	tcase_add_test(tc, fin_wait_2_data_after_close_is_answered_by_rst);

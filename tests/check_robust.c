@@ -244,6 +244,8 @@ START_TEST(established_old_overlapping_segment_does_not_install_its_stale_window
 	expect_sent(h, TH_ACK, ISS + 1, IRS + 151, 0);
 	memset(d, 'x', 1200);
 	CHECK_EQ(h, user_send(h, d), 1200);
+	expect_nothing_sent(h);        /* sender SWS (3.8.6.2.1): 1000 < MSS and < 65535/2 */
+	advance_ms(h, RTO_MS);         /* the override timeout: send what fits */
 	expect_sent(h, TH_ACK, ISS + 1, IRS + 151, 1000);           /* the window is 1000 */
 	expect_nothing_sent(h);
 }

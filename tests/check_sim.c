@@ -171,11 +171,11 @@ START_TEST(two_stacks_lost_fin_is_retransmitted_after_rto)
 	connect_b_to_a(&w, &ha, &hb);
 	w.drop_fins = 1;                                    /* A's first FIN vanishes */
 	tcp_close(w.a, now(&w), ha);
-	sim_run_for(w.sim, 500000);
+	sim_run_for(w.sim, 150000);
 	ck_assert_int_eq(w.fins_dropped, 1);
 	ck_assert_int_eq(state_of(w.a, ha), TCP_FIN_WAIT_1);
 	ck_assert_int_eq(tcp_recv(w.b, now(&w), hb, buf, sizeof(buf)), -EAGAIN);
-	sim_run_for(w.sim, 600000);                         /* RTO 1 s has passed */
+	sim_run_for(w.sim, 100000);      /* RTT 10 ms: RTO = 10 + 4 * 5 = 30, floor 200 ms */
 	ck_assert_int_eq(tcp_recv(w.b, now(&w), hb, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(state_of(w.a, ha), TCP_FIN_WAIT_2);
 	ck_assert_uint_eq(stack_stat(w.a, STAT_RETRANSMIT), 1);

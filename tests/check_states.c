@@ -65,10 +65,9 @@ static void passive_established_mss(uint16_t mss)
 }
 
 /* The retransmission timeout after n timeouts: 1 s, doubling, at most TCP_RTO_MAX_MS. */
-static uint64_t rto_after(int n)
+/* The RTO after n timeouts, from `rto` (TCP_RTO_INITIAL_MS before any RTT sample) */
+static uint64_t backed_off(uint64_t rto, int n)
 {
-	uint64_t rto = TCP_RTO_INITIAL_MS;
-
 	while (n-- > 0)
 		rto = rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto * 2;
 	return rto;
@@ -166,13 +165,13 @@ START_TEST(syn_sent_gives_up_after_syn_retries_with_etimedout)
 
 	h_goto(h, TCP_SYN_SENT);
 	for (int i = 0; i < TCP_SYN_RETRIES; i++) {
-		advance_ms(h, rto_after(i) - 1);
+		advance_ms(h, backed_off(TCP_RTO_INITIAL_MS, i) - 1);
 		expect_nothing_sent(h);
 		advance_ms(h, 1);
 		expect_sent(h, TH_SYN, ISS, 0, 0);
 		expect_state(h, TCP_SYN_SENT);
 	}
-	advance_ms(h, rto_after(TCP_SYN_RETRIES) - 1);
+	advance_ms(h, backed_off(TCP_RTO_INITIAL_MS, TCP_SYN_RETRIES) - 1);
 	expect_state(h, TCP_SYN_SENT);
 	advance_ms(h, 1);
 	expect_state(h, TCP_CLOSED);
@@ -188,12 +187,12 @@ START_TEST(syn_received_syn_ack_retransmitted_then_child_dropped_listener_stays)
 {
 	h_goto(h, TCP_SYN_RECEIVED);
 	for (int i = 0; i < TCP_SYN_RETRIES; i++) {
-		advance_ms(h, rto_after(i) - 1);
+		advance_ms(h, backed_off(TCP_RTO_INITIAL_MS, i) - 1);
 		expect_nothing_sent(h);
 		advance_ms(h, 1);
 		expect_sent(h, TH_SYN | TH_ACK, ISS, IRS + 1, 0);
 	}
-	advance_ms(h, rto_after(TCP_SYN_RETRIES));
+	advance_ms(h, backed_off(TCP_RTO_INITIAL_MS, TCP_SYN_RETRIES));
 	expect_nothing_sent(h);
 	expect_state(h, TCP_LISTEN);                  /* the child is gone, the listener not */
 	CHECK_EQ(h, tcp_accept(h->s, h->lh), -EAGAIN);
@@ -202,16 +201,16 @@ START_TEST(syn_received_syn_ack_retransmitted_then_child_dropped_listener_stays)
 }
 END_TEST
 
-START_TEST(established_data_is_retransmitted_after_1s_then_2s)
+START_TEST(established_data_is_retransmitted_after_rto_then_twice_that)
 {
 	h_passive_established(h);
 	CHECK_EQ(h, user_send(h, "data"), 4);
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 4);
-	advance_ms(h, 999);
+	advance_ms(h, RTO_MS - 1);
 	expect_nothing_sent(h);
 	advance_ms(h, 1);
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 4);
-	advance_ms(h, 1999);
+	advance_ms(h, 2 * RTO_MS - 1);
 	expect_nothing_sent(h);
 	advance_ms(h, 1);
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 4);
@@ -230,12 +229,12 @@ START_TEST(established_data_retransmission_gives_up_with_etimedout)
 	CHECK_EQ(h, user_send(h, "data"), 4);
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 4);
 	for (int i = 0; i < TCP_DATA_RETRIES; i++) {
-		advance_ms(h, rto_after(i) - 1);
+		advance_ms(h, backed_off(RTO_MS, i) - 1);
 		expect_nothing_sent(h);
 		advance_ms(h, 1);
 		expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 4);
 	}
-	advance_ms(h, rto_after(TCP_DATA_RETRIES) - 1);
+	advance_ms(h, backed_off(RTO_MS, TCP_DATA_RETRIES) - 1);
 	expect_state(h, TCP_ESTABLISHED);
 	advance_ms(h, 1);
 	expect_state(h, TCP_CLOSED);
@@ -475,7 +474,7 @@ START_TEST(established_sequence_numbers_wrap_past_2_32)
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 1, IRS + 1, 600);
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 301, NULL, 0);       /* a partial ACK, past 0 */
 	expect_nothing_sent(h);
-	advance_ms(h, 1000);                                      /* only the rest again */
+	advance_ms(h, RTO_MS);                                    /* only the rest again */
 	expect_sent(h, TH_ACK | TH_PSH, ISS + 301, IRS + 1, 300);
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 601, NULL, 0);
 	advance_ms(h, 10000);
@@ -502,12 +501,12 @@ START_TEST(established_zero_window_stops_sending_probes_then_data_flows)
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 1, NULL, 0);
 	CHECK_EQ(h, user_send(h, "hello"), 5);
 	expect_nothing_sent(h);
-	advance_ms(h, 999);
+	advance_ms(h, RTO_MS - 1);
 	expect_nothing_sent(h);
 	advance_ms(h, 1);                          /* RFC 1122 4.2.2.17: after one RTO */
 	expect_window_probe(ISS + 1, IRS + 1);
 	peer_sends(h, TH_ACK, IRS + 1, ISS + 1, NULL, 0);         /* still zero */
-	advance_ms(h, 1999);                       /* and the interval grows */
+	advance_ms(h, 2 * RTO_MS - 1);             /* and the interval grows */
 	expect_nothing_sent(h);
 	advance_ms(h, 1);
 	expect_window_probe(ISS + 1, IRS + 1);
@@ -533,7 +532,7 @@ Suite *suite(void)
 	tcase_add_test(tc, syn_received_close_sends_fin_and_enters_fin_wait_1);
 	tcase_add_test(tc, syn_sent_gives_up_after_syn_retries_with_etimedout);
 	tcase_add_test(tc, syn_received_syn_ack_retransmitted_then_child_dropped_listener_stays);
-	tcase_add_test(tc, established_data_is_retransmitted_after_1s_then_2s);
+	tcase_add_test(tc, established_data_is_retransmitted_after_rto_then_twice_that);
 	tcase_add_test(tc, established_data_retransmission_gives_up_with_etimedout);
 	tcase_add_test(tc, established_syn_in_window_gets_challenge_ack_and_does_not_reset);
 	tcase_add_test(tc, established_old_syn_gets_ack_and_does_not_reset);

@@ -74,9 +74,16 @@ void h_fail(struct harness *h, const char *fmt, ...)
 
 struct harness *h_new(void)
 {
+	return h_new_opts(0);
+}
+
+struct harness *h_new_opts(int opts)
+{
 	struct harness *h = calloc(1, sizeof(*h));
 	const char *seed = getenv("TUNTCP_SEED");
-	struct stack_config cfg = { .addr = STACK_IP, .msl_ms = MSL_MS, .fixed_isn = 1, .isn = ISS };
+	struct stack_config cfg = { .addr = STACK_IP, .msl_ms = MSL_MS, .fixed_isn = 1, .isn = ISS,
+				    .no_delayed_ack = !(opts & H_DELAYED_ACK),
+				    .no_nagle = !(opts & H_NAGLE) };
 	struct stack_env env = { .ctx = h, .emit = h_emit, .rand = h_rand, .trace = h_trace };
 
 	h->seed = seed ? (uint32_t)strtoul(seed, NULL, 0) : 12345u;

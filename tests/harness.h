@@ -11,6 +11,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
+#include "config.h"
 #include "stack.h"
 #include "tcp.h"
 #include "trace.h"
@@ -23,6 +24,9 @@
 #define PORT      1234              /* the stack's listening port */
 #define PEER_PORT 40000
 #define MSL_MS    1000              /* so TIME-WAIT is 2 s of virtual time */
+/* The fixtures' handshakes take no virtual time: the RTT sample is 0 and the RTO
+ * after them is the floor (RFC 6298 2.4). Before any sample it is TCP_RTO_INITIAL_MS. */
+#define RTO_MS    TCP_RTO_MIN_MS
 
 struct sent { uint8_t pkt[2048]; size_t len; };
 
@@ -39,7 +43,11 @@ struct harness {
 	uint16_t peer_wnd;            /* window the peer advertises (default 65535) */
 };
 
+/* h_new(): ACKs go out at once and small segments are not held (delayed ACK and
+ * Nagle off), so a story shows one segment per step; h_new_opts() turns them on. */
+enum { H_DELAYED_ACK = 1, H_NAGLE = 2 };
 struct harness *h_new(void);
+struct harness *h_new_opts(int opts);
 void h_free(struct harness *h);
 void h_say(struct harness *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void h_fail(struct harness *h, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

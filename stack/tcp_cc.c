@@ -1,0 +1,105 @@
+/* tcp_cc.c - congestion control: slow start and congestion avoidance (RFC 5681 3.1),
+ * fast retransmit and fast recovery (RFC 5681 3.2) with NewReno's partial ACKs
+ * (RFC 6582), and the loss window after a timeout. cwnd and ssthresh are in bytes,
+ * SMSS is tcb->snd_mss. Every change worth seeing is traced ("cc: ...").
+ * Entry points: tcp_cc_init, tcp_cc_ack, tcp_cc_dupack, tcp_cc_timeout. */
+#include <stdio.h>
+#include "tcp_priv.h"
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+uint32_t tcp_flight_size(const struct tcb *tcb)
+{
+	return tcb->snd_max - tcb->snd_una;
+}
+
+static void cc_trace(struct stack *s, struct tcb *tcb, const char *what)
+{
+	tcp_trace_conn(s, tcb, TRACE_CC, what);
+}
+
+/* RFC 5681 3.1: IW = min(4*SMSS, max(2*SMSS, 4380)); one segment if the SYN had
+ * to be sent again (then tcp_cc_timeout already set cwnd). */
+void tcp_cc_init(struct stack *s, struct tcb *tcb)
+{
+	uint32_t smss = tcb->snd_mss;
+
+	(void)s;
+	tcb->cwnd = MIN(4 * smss, MAX(2 * smss, 4380u));
+	tcb->ssthresh = TCP_SSTHRESH_INIT;
+	tcb->recover = tcb->iss;
+	tcb->dupacks = 0;
+	tcb->in_recovery = false;
+}
+
+/* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2*SMSS) */
+static uint32_t cc_half_flight(const struct tcb *tcb)
+{
+	return MAX(tcp_flight_size(tcb) / 2, 2u * tcb->snd_mss);
+}
+
+/* New data was acknowledged (SND.UNA has already moved): `acked` bytes. */
+void tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
+{
+	uint32_t smss = tcb->snd_mss, before = tcb->cwnd;
+
+	tcb->dupacks = 0;
+	if (tcb->in_recovery) {
+		if (SEQ_GEQ(tcb->snd_una, tcb->recover)) {      /* full ACK: RFC 6582 3.2 step 3 */
+			tcb->cwnd = MIN(tcb->ssthresh, MAX(tcp_flight_size(tcb), smss) + smss);
+			tcb->in_recovery = false;
+			cc_trace(s, tcb, "full ACK, fast recovery done");
+		} else {                                        /* partial ACK: the next hole */
+			tcb->cwnd = acked >= tcb->cwnd ? smss : tcb->cwnd - acked;
+			if (acked >= smss)
+				tcb->cwnd += smss;
+			cc_trace(s, tcb, "partial ACK, retransmit the next hole");
+			tcp_retransmit_una(s, tcb);
+		}
+		return;
+	}
+	if (tcb->cwnd < tcb->ssthresh)
+		tcb->cwnd += MIN(acked, smss);                  /* slow start */
+	else
+		tcb->cwnd += MAX(1u, smss * smss / tcb->cwnd);  /* congestion avoidance */
+	if (before < tcb->ssthresh && tcb->cwnd >= tcb->ssthresh)
+		cc_trace(s, tcb, "cwnd reached ssthresh: slow start -> congestion avoidance");
+	if (SEQ_GT(tcb->snd_una, tcb->recover))
+		tcb->recover = tcb->snd_una;   /* stays within reach of sequence comparisons */
+}
+
+/* A duplicate ACK (RFC 5681 2, checked by the caller). The third starts fast
+ * retransmit, unless it acknowledges nothing sent after the last recovery began
+ * (RFC 6582 3.2 step 1: those are echoes of the retransmissions). */
+void tcp_cc_dupack(struct stack *s, struct tcb *tcb)
+{
+	stat_inc(s, STAT_DUPACK);
+	tcb->dupacks++;
+	if (tcb->in_recovery) {
+		tcb->cwnd += tcb->snd_mss;                      /* each one: a segment left */
+		return;
+	}
+	if (tcb->dupacks != TCP_DUPACK_THRESH || !SEQ_GEQ(tcb->snd_una, tcb->recover))
+		return;
+	tcb->ssthresh = cc_half_flight(tcb);
+	tcb->recover = tcb->snd_max;
+	tcb->cwnd = tcb->ssthresh + TCP_DUPACK_THRESH * tcb->snd_mss;
+	tcb->in_recovery = true;
+	stat_inc(s, STAT_FAST_RETRANSMIT);
+	cc_trace(s, tcb, "3 duplicate ACKs: fast retransmit, fast recovery");
+	tcp_retransmit_una(s, tcb);
+}
+
+/* RFC 5681 3.1 (4), (5): after a timeout, one segment at a time again; ssthresh
+ * is halved only for the first timeout of a segment. RFC 6582 4: recover = SND.MAX. */
+void tcp_cc_timeout(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->rexmt_count == 0)
+		tcb->ssthresh = cc_half_flight(tcb);
+	tcb->cwnd = tcb->snd_mss;
+	tcb->recover = tcb->snd_max;
+	tcb->dupacks = 0;
+	tcb->in_recovery = false;
+	cc_trace(s, tcb, "retransmission timeout: cwnd to one segment");
+}
