@@ -53,16 +53,20 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), tcb);
 }
 
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. While a timeout has SND.NXT stepped back
+ * to resend, the next new octet is SND.MAX: an ACK carries that (as BSD does), or
+ * the peer, which has those octets already, would find it outside its window,
+ * drop it unread and answer with an ACK of its own, forever. */
 void tcp_send_ack(struct stack *s, struct tcb *tcb)
 {
-	tcp_emit(s, tcb, tcb->snd_nxt, TH_ACK, 0);
+	tcp_emit(s, tcb, tcb->snd_max, TH_ACK, 0);
 }
 
-/* Abort: <SEQ=SND.NXT><CTL=RST>, with the ACK as Linux adds it. */
+/* Abort: <SEQ=SND.NXT><CTL=RST> (SND.MAX, as for an ACK), with the ACK as Linux adds it. */
 void tcp_send_rst(struct stack *s, struct tcb *tcb)
 {
 	stat_inc(s, STAT_RST_SENT);
-	tcp_emit(s, tcb, tcb->snd_nxt, TH_RST | TH_ACK, 0);
+	tcp_emit(s, tcb, tcb->snd_max, TH_RST | TH_ACK, 0);
 }
 
 /* RFC 9293 3.10.7.1: answer a segment that has no connection. Never answers a RST. */
@@ -93,6 +97,16 @@ static bool tcp_can_send_data(enum tcp_state st)
 	       st == TCP_CLOSING || st == TCP_LAST_ACK;
 }
 
+/* The congestion window, and RFC 3042 limited transmit: the first two duplicate
+ * ACKs each let one more new segment go, so that a small window still brings the
+ * third duplicate ACK that starts a fast retransmit instead of waiting for a timeout. */
+static uint32_t tcp_cwnd_now(const struct tcb *tcb)
+{
+	int extra = tcb->in_recovery ? 0 : tcb->dupacks < 2 ? tcb->dupacks : 2;
+
+	return tcb->cwnd + (uint32_t)extra * tcb->snd_mss;
+}
+
 /* How much of the queue, from `seq`, to send now; 0 with no FIN due: nothing.
  * The window is the smaller of the peer's and the congestion window. A short
  * segment waits (3.8.6.2.1, sender's SWS avoidance, and Nagle, 3.7.4) unless
@@ -102,7 +116,7 @@ static bool tcp_can_send_data(enum tcp_state st)
 static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint32_t seq)
 {
 	uint32_t data_end = tcb->data_seq + tcb->sndq.len, avail = data_end - seq;
-	uint32_t win_end = tcb->snd_una + MIN(tcb->snd_wnd, tcb->cwnd);
+	uint32_t win_end = tcb->snd_una + MIN(tcb->snd_wnd, tcp_cwnd_now(tcb));
 	uint32_t usable = SEQ_GT(win_end, seq) ? MIN(win_end - seq, avail) : 0;
 	bool nagle_ok = s->cfg.no_nagle || tcb->fin_queued || tcb->snd_una == tcb->snd_max;
 

@@ -499,20 +499,24 @@ START_TEST(cc_three_dup_acks_fast_retransmit_and_recovery)
 	expect_data(6 * MSS, MSS);
 	expect_nothing_sent(h);                              /* in flight: segments 2..6 */
 	peer_acks(2 * MSS);                                  /* segment 2 is lost: dup 1 */
+	expect_data(7 * MSS, MSS);                           /* limited transmit (RFC 3042) */
 	peer_acks(2 * MSS);                                  /* dup 2 */
-	expect_nothing_sent(h);
+	expect_data(8 * MSS, MSS);
 	peer_acks(2 * MSS);                                  /* dup 3 */
 	expect_data(2 * MSS, MSS);                           /* fast retransmit */
+	expect_nothing_sent(h);
 	st = status();
-	CHECK_EQ(h, st.ssthresh, 5 * MSS / 2);               /* FlightSize / 2 */
-	CHECK_EQ(h, st.cwnd, 5 * MSS / 2 + 3 * MSS);
+	CHECK_EQ(h, st.ssthresh, 7 * MSS / 2);               /* FlightSize / 2 */
+	CHECK_EQ(h, st.cwnd, 7 * MSS / 2 + 3 * MSS);
 	CHECK_EQ(h, st.in_recovery, 1);
 	expect_stat(h, STAT_FAST_RETRANSMIT, 1);
 	peer_acks(2 * MSS);                                  /* dup 4: cwnd + MSS */
-	CHECK_EQ(h, status().cwnd, 5 * MSS / 2 + 4 * MSS);
-	expect_data(7 * MSS, MSS);                           /* one new segment fits */
+	CHECK_EQ(h, status().cwnd, 7 * MSS / 2 + 4 * MSS);
+	expect_nothing_sent(h);                   /* 7 in flight, room for half a segment */
+	peer_acks(2 * MSS);                                  /* dup 5 */
+	expect_data(9 * MSS, MSS);                           /* one new segment fits */
 	expect_nothing_sent(h);
-	peer_acks(7 * MSS);                                  /* the full ACK */
+	peer_acks(9 * MSS);                                  /* the full ACK */
 	st = status();
 	CHECK_EQ(h, st.in_recovery, 0);
 	CHECK_EQ(h, st.cwnd, 2 * MSS);                       /* min(ssthresh, flight + MSS) */
@@ -538,14 +542,55 @@ START_TEST(cc_partial_ack_retransmits_the_next_hole)
 	/* segments 2 and 4 are lost; 3, 5, 6 bring three dup ACKs */
 	for (int i = 0; i < 3; i++)
 		peer_acks(2 * MSS);
-	expect_data(2 * MSS, MSS);
+	expect_data(7 * MSS, MSS);                           /* limited transmit */
+	expect_data(8 * MSS, MSS);
+	expect_data(2 * MSS, MSS);                           /* fast retransmit */
 	peer_acks(4 * MSS);                                  /* partial: up to the 2nd hole */
 	expect_data(4 * MSS, MSS);
+	expect_nothing_sent(h);
 	CHECK_EQ(h, status().in_recovery, 1);
-	peer_acks(7 * MSS);
+	CHECK_EQ(h, status().cwnd, 7 * MSS / 2 + 3 * MSS - 2 * MSS + MSS);   /* deflated */
+	peer_acks(9 * MSS);
 	CHECK_EQ(h, status().in_recovery, 0);
 	expect_stat(h, STAT_FAST_RETRANSMIT, 1);
 	expect_stat(h, STAT_RTO_TIMEOUT, 0);
+}
+END_TEST
+
+/* RFC 3042: with only three segments in flight, the first two duplicate ACKs
+ * each send one new segment, so the third one can arrive. */
+START_TEST(cc_limited_transmit_on_the_first_two_dup_acks)
+{
+	h_passive_established(h);
+	send_bytes(0, 10 * MSS);
+	for (uint32_t i = 0; i < 3; i++)
+		expect_data(i * MSS, MSS);
+	peer_acks(MSS);
+	expect_data(3 * MSS, MSS);
+	expect_data(4 * MSS, MSS);                           /* segment 1 is lost */
+	peer_acks(MSS);                                      /* dup 1 */
+	expect_data(5 * MSS, MSS);
+	peer_acks(MSS);                                      /* dup 2 */
+	expect_data(6 * MSS, MSS);
+	expect_nothing_sent(h);
+	peer_acks(MSS);                                      /* dup 3 */
+	expect_data(MSS, MSS);                               /* fast retransmit */
+	expect_stat(h, STAT_FAST_RETRANSMIT, 1);
+}
+END_TEST
+
+/* After a timeout SND.NXT steps back to resend; a pure ACK must still carry the
+ * next new octet (SND.MAX), or the peer, which has the old ones, drops it unread. */
+START_TEST(cc_after_a_timeout_pure_acks_carry_snd_max)
+{
+	h_passive_established(h);
+	send_bytes(0, 3 * MSS);
+	for (uint32_t i = 0; i < 3; i++)
+		expect_data(i * MSS, MSS);
+	advance_ms(h, RTO_MS);
+	expect_data(0, MSS);                                 /* SND.NXT is back at 1 MSS */
+	peer_data(0, 10, 0);
+	expect_sent(h, TH_ACK, ISS + 1 + 3 * MSS, IRS + 11, 0);
 }
 END_TEST
 
@@ -597,6 +642,8 @@ Suite *suite(void)
 	tcase_add_test(tc, cc_timeout_then_slow_start_then_congestion_avoidance);
 	tcase_add_test(tc, cc_three_dup_acks_fast_retransmit_and_recovery);
 	tcase_add_test(tc, cc_partial_ack_retransmits_the_next_hole);
+	tcase_add_test(tc, cc_limited_transmit_on_the_first_two_dup_acks);
+	tcase_add_test(tc, cc_after_a_timeout_pure_acks_carry_snd_max);
 	tcase_add_test(tc, cc_dup_ack_with_data_or_a_new_window_is_not_counted);
 	suite_add_tcase(s, tc);
 	return s;
