@@ -2,14 +2,14 @@
 # `make demo` runs the ping-pong demo in a private network namespace.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 CPPFLAGS += -Istack -Itun -Iruntime
 LDLIBS  += -lpthread
 B       := build
 
 STACK_SRC   := $(wildcard stack/*.c)
 RUNTIME_SRC := $(wildcard runtime/*.c) tun/tun.c
-APPS        := pingpong-server pingpong-client echo-server
+APPS        := pingpong-server pingpong-client echo-server source sink
 CHECK_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/check_*.c))
 TEST_LIB    := tests/harness.c
 

@@ -90,6 +90,20 @@ void log_trace(void *ctx, const struct trace_event *ev)
 	fprintf(l->out, "%s %s%s%s%s\n", ts, l->tag ? l->tag : "", l->tag ? " " : "", dir, line);
 }
 
+void log_note(struct log *l, uint64_t now, int verbose_needed, const char *dir,
+	      const char *what, const uint8_t *pkt, size_t len)
+{
+	uint64_t wall = l->virtual_time ? l->base + now : wall_clock_us();
+	char ts[16], text[256];
+
+	if (!l->out || l->verbose < verbose_needed)
+		return;
+	log_time(wall, ts);
+	trace_format_packet(pkt, len, text, sizeof(text));
+	fprintf(l->out, "%s %s%simpair %s: %s %s\n", ts, l->tag ? l->tag : "", l->tag ? " " : "",
+		dir, what, text);
+}
+
 void log_flush(struct log *l)
 {
 	if (l->out)

@@ -1,7 +1,7 @@
 /* log.h - where trace events go: the transition log (one line per state change,
  * tcpdump's time format, so `sort -m` merges it with a capture), -v packet lines,
  * and a pcap file written by the stack itself. Entry points: log_open, log_trace,
- * log_flush, log_close. */
+ * log_note, log_flush, log_close. */
 #ifndef TUNTCP_LOG_H
 #define TUNTCP_LOG_H
 #include <stdint.h>
@@ -20,6 +20,10 @@ struct log {
 /* Opens `log_path` (NULL: stderr) and `pcap_path` (NULL: none). 0 or -errno. */
 int log_open(struct log *l, const char *log_path, const char *pcap_path, int verbose);
 void log_trace(void *ctx, const struct trace_event *ev);   /* a stack_env.trace */
+/* What the link's impairment did to a packet (impair.h), when the log's verbosity
+ * is at least verbose_needed: "... impair out: drop (loss 5%) IP 10.0.0.2.1234 > ..." */
+void log_note(struct log *l, uint64_t now, int verbose_needed, const char *dir,
+	      const char *what, const uint8_t *pkt, size_t len);
 void log_flush(struct log *l);
 void log_close(struct log *l);
 

@@ -1,11 +1,16 @@
 /* net.c - the runtime (net.h): a TUN device, one network thread that feeds the
  * core and runs its timers, and blocking calls for applications built on the
  * core's non-blocking ones. One mutex guards the stack; one condition variable
- * wakes blocked callers whenever the network thread has done something. */
+ * wakes blocked callers whenever the network thread has done something. With
+ * impairments configured (impair.h), packets pass through one impair object each
+ * way - out: env.emit -> impair -> write(); in: read() -> impair -> stack_input()
+ * - and the thread also wakes for their release times. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE                /* ppoll; the Makefile defines it, `make sanitize` does not */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,7 +41,9 @@ struct net {
 	int stop;
 	uint64_t sleep_until;      /* the deadline the network thread sleeps towards */
 	uint64_t tx_errors;
+	struct impair *imp_in, *imp_out;   /* both NULL: no impairment, the fast path */
 	uint8_t rx[65536];
+	uint8_t ibuf[65536], obuf[65536];  /* packets leaving the impair queues */
 };
 
 static uint64_t now_us(void)
@@ -73,7 +80,25 @@ void net_usage_common(FILE *f)
 	      "  --pcap FILE         write every packet the stack sends and receives to FILE\n"
 	      "  --log FILE          the state-transition log goes to FILE (default: stderr)\n"
 	      "  -v, --verbose       also log every segment, drop and timer; -vv: user calls too\n"
-	      "  -h, --help          this help\n", f);
+	      "  --nodelay           send small segments at once (Nagle's algorithm off)\n"
+	      "  --no-delayed-ack    acknowledge every segment at once (no delayed ACK)\n"
+	      "  -h, --help          this help\n"
+	      "Link impairments, done by the stack itself (no netem needed). Each applies to\n"
+	      "both directions unless its value starts with in: (packets the stack receives)\n"
+	      "or out: (packets it sends). Random ones are logged with -v, rules always.\n"
+	      "  --loss [in:|out:]P%      lose packets at random (P may have decimals: 0.5%)\n"
+	      "  --delay [in:|out:]TIME   hold every packet back (500ms, 2s, 1500us; bare: ms)\n"
+	      "  --jitter [in:|out:]TIME  add a uniform random 0..TIME to the delay\n"
+	      "  --reorder [in:|out:]P%   a packet swaps places with the next one (or waits 10 ms)\n"
+	      "  --dup [in:|out:]P%       send a packet twice\n"
+	      "  --corrupt [in:|out:]P%   flip one random bit (the receiver's checksum drops it)\n"
+	      "  --impair-seed N          seed of every random decision (default: random, printed)\n"
+	      "  --rule DIR:MATCH[#N]:ACTION   act on chosen packets (before the random ones);\n"
+	      "                           DIR in or out; MATCH syn, syn-ack, data, ack (pure),\n"
+	      "                           fin, rst, any, last-ack (the final ACK of a close);\n"
+	      "                           #N: only the Nth match, else every one; ACTION drop,\n"
+	      "                           dup, corrupt or delay=TIME. Repeatable.\n"
+	      "  e.g.  --loss 5% --reorder in:2%        --rule out:fin#1:drop\n", f);
 }
 
 void net_bad_usage(const char *prog, const char *fmt, ...)
@@ -126,6 +151,24 @@ static int parse_prefixed(const char *arg, uint32_t *addr, int *prefix)
 	return net_parse_addr(buf, addr);
 }
 
+static int net_impair_option(struct net_options *o, int c, const char *arg, const char *prog)
+{
+	static const char *const names[] = {
+		[NET_OPT_LOSS - NET_OPT_LOSS] = "loss", [NET_OPT_DELAY - NET_OPT_LOSS] = "delay",
+		[NET_OPT_JITTER - NET_OPT_LOSS] = "jitter", [NET_OPT_REORDER - NET_OPT_LOSS] = "reorder",
+		[NET_OPT_DUP - NET_OPT_LOSS] = "dup", [NET_OPT_CORRUPT - NET_OPT_LOSS] = "corrupt",
+		[NET_OPT_IMPAIR_SEED - NET_OPT_LOSS] = "impair-seed", [NET_OPT_RULE - NET_OPT_LOSS] = "rule",
+	};
+	char err[256];
+
+	if (impair_option(&o->impair_in, &o->impair_out, names[c - NET_OPT_LOSS], arg, err,
+			  sizeof(err)))
+		net_bad_usage(prog, "%s", err);
+	if (c == NET_OPT_IMPAIR_SEED)
+		o->impair_seed_set = 1;
+	return 1;
+}
+
 int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 {
 	unsigned long v;
@@ -174,7 +217,15 @@ int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 	case 'v':
 		o->verbose++;
 		return 1;
+	case NET_OPT_NODELAY:
+		o->no_nagle = 1;
+		return 1;
+	case NET_OPT_NO_DELAYED_ACK:
+		o->no_delayed_ack = 1;
+		return 1;
 	default:
+		if (c >= NET_OPT_LOSS && c <= NET_OPT_RULE)
+			return net_impair_option(o, c, arg, prog);
 		return 0;
 	}
 }
@@ -206,12 +257,33 @@ const char *net_addr_str(uint32_t addr, char buf[16])
 
 /* ---- the core's environment ---- */
 
+static void net_write(struct net *n, const uint8_t *pkt, size_t len)
+{
+	if (write(n->tunfd, pkt, len) != (ssize_t)len)
+		n->tx_errors++;
+}
+
+/* Write every packet the out queue has due; called with the lock held. */
+static void net_release_out(struct net *n, uint64_t now)
+{
+	size_t len;
+
+	while ((len = impair_pop(n->imp_out, now, n->obuf, sizeof(n->obuf))))
+		net_write(n, n->obuf, len);
+}
+
 static void net_emit(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct net *n = ctx;
+	uint64_t now;
 
-	if (write(n->tunfd, pkt, len) != (ssize_t)len)
-		n->tx_errors++;
+	if (!n->imp_out) {
+		net_write(n, pkt, len);
+		return;
+	}
+	now = now_us();
+	impair_offer(n->imp_out, now, pkt, len);
+	net_release_out(n, now);           /* undelayed packets leave at once */
 }
 
 static uint32_t net_rand(void *ctx)
@@ -229,7 +301,37 @@ static void net_trace(void *ctx, const struct trace_event *ev)
 	log_trace(&((struct net *)ctx)->log, ev);
 }
 
+static void net_note(struct net *n, const char *dir, uint64_t now, int level, const char *what,
+		     const uint8_t *pkt, size_t len)
+{
+	log_note(&n->log, now, level, dir, what, pkt, len);
+}
+
+static void net_note_in(void *ctx, uint64_t now, int level, const char *what,
+			const uint8_t *pkt, size_t len)
+{
+	net_note(ctx, "in", now, level, what, pkt, len);
+}
+
+static void net_note_out(void *ctx, uint64_t now, int level, const char *what,
+			 const uint8_t *pkt, size_t len)
+{
+	net_note(ctx, "out", now, level, what, pkt, len);
+}
+
 /* ---- the network thread ---- */
+
+/* The earliest of the core's timers and the impair queues' release times. */
+static uint64_t net_next_event(const struct net *n)
+{
+	uint64_t t = stack_next_deadline(n->s);
+
+	if (n->imp_in && impair_next(n->imp_in) < t)
+		t = impair_next(n->imp_in);
+	if (n->imp_out && impair_next(n->imp_out) < t)
+		t = impair_next(n->imp_out);
+	return t;
+}
 
 /* Called with the lock held after a user call: if that call armed an earlier
  * timer than the one the network thread sleeps towards, wake it. */
@@ -238,7 +340,7 @@ static void net_kick(struct net *n)
 	uint64_t one = 1;
 
 	pthread_cond_broadcast(&n->cond);
-	if (stack_next_deadline(n->s) < n->sleep_until && write(n->evfd, &one, sizeof(one)) < 0)
+	if (net_next_event(n) < n->sleep_until && write(n->evfd, &one, sizeof(one)) < 0)
 		return;
 }
 
@@ -253,15 +355,14 @@ static void net_on_signal(struct net *n)
 	exit(128 + (int)si.ssi_signo);
 }
 
-static int poll_timeout(uint64_t deadline)
+/* Sleep in ppoll until an fd is ready or `deadline` (us precision: impairment
+ * delays and jitter are often a few ms). */
+static void net_wait(struct pollfd *pfd, nfds_t nfds, uint64_t deadline)
 {
-	uint64_t now = now_us();
+	uint64_t now = now_us(), d = deadline > now ? deadline - now : 0;
+	struct timespec ts = { .tv_sec = (time_t)(d / 1000000), .tv_nsec = (long)(d % 1000000) * 1000 };
 
-	if (deadline == UINT64_MAX)
-		return -1;
-	if (deadline <= now)
-		return 0;
-	return (deadline - now) / 1000 + 1 > INT_MAX ? INT_MAX : (int)((deadline - now) / 1000 + 1);
+	ppoll(pfd, nfds, deadline == UINT64_MAX ? NULL : &ts, NULL);
 }
 
 static void net_receive(struct net *n)
@@ -270,8 +371,23 @@ static void net_receive(struct net *n)
 		ssize_t len = read(n->tunfd, n->rx, sizeof(n->rx));
 		if (len <= 0)
 			break;
-		stack_input(n->s, now_us(), n->rx, (size_t)len);
+		if (n->imp_in)
+			impair_offer(n->imp_in, now_us(), n->rx, (size_t)len);
+		else
+			stack_input(n->s, now_us(), n->rx, (size_t)len);
 	}
+}
+
+/* Hand over what the impair queues have due: in -> the core, out -> the device. */
+static void net_release(struct net *n)
+{
+	size_t len;
+
+	if (!n->imp_in)
+		return;
+	while ((len = impair_pop(n->imp_in, now_us(), n->ibuf, sizeof(n->ibuf))))
+		stack_input(n->s, now_us(), n->ibuf, len);
+	net_release_out(n, now_us());
 }
 
 static void *net_loop(void *arg)
@@ -285,9 +401,9 @@ static void *net_loop(void *arg)
 
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop) {
-		n->sleep_until = stack_next_deadline(n->s);
+		n->sleep_until = net_next_event(n);
 		pthread_mutex_unlock(&n->lock);
-		poll(pfd, 3, poll_timeout(n->sleep_until));
+		net_wait(pfd, 3, n->sleep_until);
 		if (pfd[2].revents & POLLIN)
 			net_on_signal(n);
 		if ((pfd[1].revents & POLLIN) && read(n->evfd, &drain, sizeof(drain)) < 0)
@@ -295,6 +411,7 @@ static void *net_loop(void *arg)
 		pthread_mutex_lock(&n->lock);
 		if (pfd[0].revents & POLLIN)
 			net_receive(n);
+		net_release(n);
 		stack_poll(n->s, now_us());
 		pthread_cond_broadcast(&n->cond);
 	}
@@ -342,11 +459,33 @@ static int net_open_signals(struct net *n)
 	return n->sigfd < 0 ? -1 : 0;
 }
 
+/* Both directions or none: last-ack rules need the FINs of both (one shared
+ * connection table), so an unimpaired direction still passes through. */
+static int net_open_impair(struct net *n)
+{
+	struct net_options *o = &n->o;
+
+	if (!impair_active(&o->impair_in) && !impair_active(&o->impair_out))
+		return 0;
+	if (!o->impair_seed_set)
+		o->impair_in.seed = o->impair_out.seed = net_rand(NULL);
+	fprintf(stderr, "impair: seed %u (repeat this run with --impair-seed %u)\n",
+		o->impair_in.seed, o->impair_in.seed);
+	n->imp_in = impair_new(&o->impair_in, "in", NULL);
+	n->imp_out = n->imp_in ? impair_new(&o->impair_out, "out", n->imp_in) : NULL;
+	if (!n->imp_out)
+		return -1;
+	impair_set_note(n->imp_in, net_note_in, n);
+	impair_set_note(n->imp_out, net_note_out, n);
+	return 0;
+}
+
 struct net *net_start(const struct net_options *o)
 {
 	struct net *n = calloc(1, sizeof(*n));
 	struct stack_config cfg = { .addr = o->ip, .mtu = (uint16_t)o->mtu, .msl_ms = o->msl_ms,
-				    .fixed_isn = o->fixed_isn, .isn = o->isn };
+				    .fixed_isn = o->fixed_isn, .isn = o->isn,
+				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack };
 	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace };
 	int err;
 
@@ -357,7 +496,7 @@ struct net *net_start(const struct net_options *o)
 		fprintf(stderr, "cannot open %s: %s\n", o->pcap ? o->pcap : o->log, strerror(-err));
 		return NULL;
 	}
-	if (net_open_tun(n) || net_open_signals(n) ||
+	if (net_open_impair(n) || net_open_tun(n) || net_open_signals(n) ||
 	    (n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return NULL;
 	n->s = stack_new(&cfg, &env);
@@ -390,6 +529,8 @@ void net_stop(struct net *n)
 	pthread_join(n->thread, NULL);
 	log_close(&n->log);
 	stack_free(n->s);
+	impair_free(n->imp_in);              /* packets still queued are lost */
+	impair_free(n->imp_out);
 	close(n->tunfd);
 	close(n->evfd);
 	close(n->sigfd);
@@ -529,6 +670,23 @@ int net_peer(struct net *n, int fd, uint32_t *addr, uint16_t *port)
 	return r;
 }
 
+static void net_print_impair(const struct impair *im, FILE *f)
+{
+	static const char *const names[] = { "dropped", "delayed", "duplicated", "corrupted",
+					     "reordered", "dropped: queue full" };
+	const struct impair_stats *st;
+
+	if (!im)
+		return;
+	st = impair_stats(im);
+	uint64_t v[] = { st->dropped, st->delayed, st->duplicated, st->corrupted, st->reordered,
+			 st->overflow };
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i])
+			fprintf(f, "%10llu impair %s: %s\n", (unsigned long long)v[i], impair_dir(im),
+				names[i]);
+}
+
 void net_print_stats(struct net *n, FILE *f)
 {
 	pthread_mutex_lock(&n->lock);
@@ -536,5 +694,7 @@ void net_print_stats(struct net *n, FILE *f)
 		if (stack_stat(n->s, (enum stat_id)i))
 			fprintf(f, "%10llu %s%s\n", (unsigned long long)stack_stat(n->s, (enum stat_id)i),
 				i >= STAT_DROP_FIRST ? "dropped: " : "", stat_name((enum stat_id)i));
+	net_print_impair(n->imp_in, f);
+	net_print_impair(n->imp_out, f);
 	pthread_mutex_unlock(&n->lock);
 }

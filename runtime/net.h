@@ -1,7 +1,9 @@
 /* net.h - the runtime: one network thread drives the core over a TUN device
  * (poll on the device, timers from stack_next_deadline) and gives applications
  * blocking, socket-like calls. The only code that reads the real clock.
- * Also the command-line options every app shares (NET_LONG_OPTIONS, net_option).
+ * Also the command-line options every app shares (NET_LONG_OPTIONS, net_option),
+ * the link's impairments among them (impair.h: applied between the device and the
+ * core, "out" to what the stack sends, "in" to what it receives).
  * Entry points: net_start, net_stop, net_listen, net_accept, net_connect,
  * net_send, net_recv, net_shutdown, net_close, net_wait_closed. */
 #ifndef TUNTCP_NET_H
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "impair.h"
 
 struct net_options {
 	const char *tun;           /* --tun NAME, default tun0 */
@@ -23,10 +26,16 @@ struct net_options {
 	const char *pcap;          /* --pcap FILE */
 	const char *log;           /* --log FILE, default stderr */
 	int verbose;               /* -v, -vv */
+	int no_nagle;              /* --nodelay: Nagle's algorithm off */
+	int no_delayed_ack;        /* --no-delayed-ack: ACK every segment at once */
+	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
+	int impair_seed_set;       /* --impair-seed N; default: random, printed */
 };
 
 enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
-       NET_OPT_ISN, NET_OPT_PCAP, NET_OPT_LOG };
+       NET_OPT_ISN, NET_OPT_PCAP, NET_OPT_LOG, NET_OPT_NODELAY, NET_OPT_NO_DELAYED_ACK,
+       NET_OPT_LOSS, NET_OPT_DELAY, NET_OPT_JITTER, NET_OPT_REORDER, NET_OPT_DUP,
+       NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -37,6 +46,16 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "isn", required_argument, 0, NET_OPT_ISN }, \
 	{ "pcap", required_argument, 0, NET_OPT_PCAP }, \
 	{ "log", required_argument, 0, NET_OPT_LOG }, \
+	{ "nodelay", no_argument, 0, NET_OPT_NODELAY }, \
+	{ "no-delayed-ack", no_argument, 0, NET_OPT_NO_DELAYED_ACK }, \
+	{ "loss", required_argument, 0, NET_OPT_LOSS }, \
+	{ "delay", required_argument, 0, NET_OPT_DELAY }, \
+	{ "jitter", required_argument, 0, NET_OPT_JITTER }, \
+	{ "reorder", required_argument, 0, NET_OPT_REORDER }, \
+	{ "dup", required_argument, 0, NET_OPT_DUP }, \
+	{ "corrupt", required_argument, 0, NET_OPT_CORRUPT }, \
+	{ "impair-seed", required_argument, 0, NET_OPT_IMPAIR_SEED }, \
+	{ "rule", required_argument, 0, NET_OPT_RULE }, \
 	{ "verbose", no_argument, 0, 'v' }, \
 	{ "help", no_argument, 0, 'h' }
 #define NET_SHORT_OPTIONS "vh"
@@ -74,6 +93,7 @@ int net_close(struct net *n, int fd);
 int net_close_wait(struct net *n, int fd);
 int net_peer(struct net *n, int fd, uint32_t *addr, uint16_t *port);
 const char *net_addr_str(uint32_t addr, char buf[16]);
+/* The core's counters, and the impairments' when any is configured. */
 void net_print_stats(struct net *n, FILE *f);
 
 #endif

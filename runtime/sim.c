@@ -1,6 +1,7 @@
 /* sim.c - the in-memory wire (sim.h). Packets in flight sit in a queue ordered
  * by delivery time; sim_run_until() alternates between the earliest delivery
- * and the earliest stack timer, so every event happens at its own virtual time. */
+ * the earliest impairment release and the earliest stack timer, so every event
+ * happens at its own virtual time. */
 #include <stdlib.h>
 #include <string.h>
 #include "sim.h"
@@ -19,6 +20,7 @@ struct node {
 	struct stack *s;
 	struct log log;
 	char tag[4];
+	struct impair *imp;            /* NULL: what it sends goes straight on the wire */
 };
 
 struct sim {
@@ -33,7 +35,8 @@ struct sim {
 	bool logging;
 	sim_trace_fn trace;
 	void *trace_ctx;
-	uint64_t delivered, dropped;
+	uint64_t delivered, dropped, notes;
+	uint8_t buf[65536];            /* a packet leaving an impair queue */
 };
 
 static uint32_t sim_rand(void *ctx)
@@ -59,14 +62,13 @@ static int sim_route(const struct sim *sim, const uint8_t *pkt, size_t len)
 	return -1;
 }
 
-static void sim_emit(void *ctx, const uint8_t *pkt, size_t len)
+/* A packet stack `from` sent (after its impairments) onto the wire. */
+static void sim_wire(struct sim *sim, int from, const uint8_t *pkt, size_t len)
 {
-	struct node *nd = ctx;
-	struct sim *sim = nd->sim;
 	int to = sim_route(sim, pkt, len);
 	struct flight *f;
 
-	if (to < 0 || (sim->drop && sim->drop(sim->drop_ctx, nd->index, pkt, len))) {
+	if (to < 0 || (sim->drop && sim->drop(sim->drop_ctx, from, pkt, len))) {
 		sim->dropped++;
 		return;
 	}
@@ -82,6 +84,28 @@ static void sim_emit(void *ctx, const uint8_t *pkt, size_t len)
 	f->pkt = malloc(len);
 	memcpy(f->pkt, pkt, len);
 }
+
+static void sim_emit(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct node *nd = ctx;
+
+	if (nd->imp)
+		impair_offer(nd->imp, nd->sim->now, pkt, len);   /* released by sim_run_until */
+	else
+		sim_wire(nd->sim, nd->index, pkt, len);
+}
+
+static void sim_note(void *ctx, uint64_t now, int level, const char *what,
+		     const uint8_t *pkt, size_t len)
+{
+	struct node *nd = ctx;
+
+	nd->sim->notes++;
+	if (nd->sim->logging)
+		log_note(&nd->log, now, level, "out", what, pkt, len);
+}
+
+static void sim_impair_node(struct sim *sim, int i, const struct impair_conf *c);
 
 static void sim_trace(void *ctx, const struct trace_event *ev)
 {
@@ -114,7 +138,13 @@ int sim_add(struct sim *sim, const struct stack_config *cfg)
 	nd->index = sim->n;
 	nd->tag[0] = (char)('A' + sim->n);
 	nd->s = stack_new(cfg, &env);
-	return sim->n++;
+	sim->n++;
+	for (int i = 0; i < sim->n - 1; i++)
+		if (sim->nodes[i].imp) {       /* a wire with impairments: this one too */
+			sim_impair_node(sim, nd->index, &(struct impair_conf){ 0 });
+			break;
+		}
+	return nd->index;
 }
 
 struct stack *sim_stack(struct sim *sim, int i)
@@ -127,6 +157,41 @@ void sim_set_drop(struct sim *sim, sim_drop_fn fn, void *ctx)
 	sim->drop = fn;
 	sim->drop_ctx = ctx;
 }
+
+static void sim_impair_node(struct sim *sim, int i, const struct impair_conf *c)
+{
+	struct impair *link = NULL;
+	struct impair_conf salted = *c;
+
+	for (int k = 0; k < sim->n; k++)      /* one wire: one connection table (last-ack) */
+		link = k != i && sim->nodes[k].imp ? sim->nodes[k].imp : link;
+	salted.seed ^= (uint32_t)i * 0x9e3779b9u;
+	impair_free(sim->nodes[i].imp);
+	sim->nodes[i].imp = impair_new(&salted, "out", link);
+	impair_set_note(sim->nodes[i].imp, sim_note, &sim->nodes[i]);
+}
+
+/* Every stack then sends through an impair object, perfect ones for the others:
+ * a last-ack rule must see the FINs of both sides. */
+void sim_set_impair(struct sim *sim, int from, const struct impair_conf *c)
+{
+	static const struct impair_conf perfect;
+
+	if (from < 0 || from >= sim->n)
+		return;
+	sim_impair_node(sim, from, c ? c : &perfect);
+	for (int i = 0; i < sim->n; i++)
+		if (!sim->nodes[i].imp)
+			sim_impair_node(sim, i, &perfect);
+}
+
+const struct impair_stats *sim_impair_stats(const struct sim *sim, int from)
+{
+	return from >= 0 && from < sim->n && sim->nodes[from].imp ?
+	       impair_stats(sim->nodes[from].imp) : NULL;
+}
+
+uint64_t sim_impair_notes(const struct sim *sim) { return sim->notes; }
 
 void sim_set_trace(struct sim *sim, sim_trace_fn fn, void *ctx)
 {
@@ -173,16 +238,44 @@ static uint64_t sim_next_timer(const struct sim *sim)
 	return t;
 }
 
+/* The stack whose impair queue releases first, and when; -1 if none holds any. */
+static int sim_next_impair(const struct sim *sim, uint64_t *at)
+{
+	int best = -1;
+
+	*at = UINT64_MAX;
+	for (int i = 0; i < sim->n; i++) {
+		uint64_t a = sim->nodes[i].imp ? impair_next(sim->nodes[i].imp) : UINT64_MAX;
+		if (a < *at) {
+			*at = a;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static void sim_release(struct sim *sim, int from)
+{
+	size_t len;
+
+	while ((len = impair_pop(sim->nodes[from].imp, sim->now, sim->buf, sizeof(sim->buf))))
+		sim_wire(sim, from, sim->buf, len);
+}
+
 void sim_run_until(struct sim *sim, uint64_t t)
 {
 	for (;;) {
-		uint64_t timer = sim_next_timer(sim);
+		uint64_t timer = sim_next_timer(sim), imp_at;
 		size_t i = sim->qlen ? sim_earliest(sim) : 0;
 		uint64_t pkt_at = sim->qlen ? sim->q[i].at : UINT64_MAX;
+		int from = sim_next_impair(sim, &imp_at);
 
-		if (timer > t && pkt_at > t)
+		if (timer > t && pkt_at > t && imp_at > t)
 			break;
-		if (pkt_at <= timer) {
+		if (from >= 0 && imp_at < pkt_at && imp_at <= timer) {
+			sim->now = imp_at > sim->now ? imp_at : sim->now;
+			sim_release(sim, from);
+		} else if (pkt_at <= timer) {
 			struct flight f = sim->q[i];
 			sim->q[i] = sim->q[--sim->qlen];
 			sim->now = f.at > sim->now ? f.at : sim->now;
@@ -208,7 +301,9 @@ void sim_free(struct sim *sim)
 	for (size_t i = 0; i < sim->qlen; i++)
 		free(sim->q[i].pkt);
 	free(sim->q);
-	for (int i = 0; i < sim->n; i++)
+	for (int i = 0; i < sim->n; i++) {
 		stack_free(sim->nodes[i].s);
+		impair_free(sim->nodes[i].imp);
+	}
 	free(sim);
 }

@@ -2,6 +2,8 @@
 # Integration tests: the stack over a real TUN device against the Linux kernel.
 # Each t_*.sh runs as root in a private network namespace of its own. Without
 # root or /dev/net/tun the tests report themselves skipped, except under CI=true.
+# A test may raise its time limit (120 s) with a line "# time-limit: SECONDS".
+# Arguments: names of the tests to run (e.g. t_echo_hash), default all.
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0 skip=0
@@ -13,6 +15,7 @@ for tool in unshare ip tcpdump ss python3 ping; do
 done
 if [ -z "$why" ] && ! unshare -n true 2>/dev/null; then why="cannot create a network namespace"; fi
 tests=("$dir"/t_*.sh)
+if [ $# -gt 0 ]; then tests=(); for n in "$@"; do tests+=("$dir/${n%.sh}.sh"); done; fi
 if [ -n "$why" ]; then
 	if [ "${CI:-}" = true ]; then
 		echo "integration: cannot run ($why), and CI=true requires them"
@@ -24,7 +27,8 @@ fi
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	echo "== $name"
-	timeout 120 unshare -n bash "$t"
+	limit=$(sed -n 's/^# time-limit: \([0-9]*\).*/\1/p' "$t")   # default 120 s
+	timeout "${limit:-120}" unshare -n bash "$t"
 	rc=$?
 	case $rc in
 	0) pass=$((pass + 1)); echo "PASS $name" ;;

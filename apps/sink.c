@@ -1,0 +1,110 @@
+/* sink - the receiving end of a bulk transfer: accept connections one after
+ * another, read each to end of stream, print how much arrived, its SHA-256 and
+ * the rate, then close. The counterpart of source, or of any sender that prints
+ * the hash of what it sent. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "net.h"
+#include "sha256.h"
+
+#define BUF_SIZE 65536
+
+static void usage(FILE *f)
+{
+	fputs("usage: sink [--port N] [--count N] [network options]\n"
+	      "Accepts connections one after another and reads each until the peer closes;\n"
+	      "prints for each\n"
+	      "  sink: ADDR:PORT received N bytes sha256 HEX in T s (R Mbit/s)\n"
+	      "with T from accept to end of stream, then closes it.\n"
+	      "  --port N            port to listen on (default 9000)\n"
+	      "  --count N           exit after N connections (default: serve forever)\n", f);
+	net_usage_common(f);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Read fd to end of stream, print its line (or the error), close it. */
+static void drain(struct net *n, int fd)
+{
+	static uint8_t buf[BUF_SIZE];
+	uint8_t digest[SHA256_DIGEST_LEN];
+	char hex[SHA256_HEX_LEN], peer[16];
+	double t0 = now_s(), t;
+	uint64_t total = 0;
+	struct sha256 h;
+	uint32_t addr;
+	uint16_t port;
+	ssize_t r;
+
+	net_peer(n, fd, &addr, &port);
+	net_addr_str(addr, peer);
+	sha256_init(&h);
+	while ((r = net_recv(n, fd, buf, sizeof(buf))) > 0) {
+		sha256_update(&h, buf, (size_t)r);
+		total += (uint64_t)r;
+	}
+	t = now_s() - t0;
+	if (r < 0) {
+		fprintf(stderr, "sink: %s:%u: recv: %s after %" PRIu64 " bytes\n", peer, port,
+			strerror((int)-r), total);
+	} else {
+		sha256_final(&h, digest);
+		sha256_hex(digest, hex);
+		printf("sink: %s:%u received %" PRIu64 " bytes sha256 %s in %.3f s (%.1f Mbit/s)\n",
+		       peer, port, total, hex, t, t > 0 ? (double)total * 8 / t / 1e6 : 0.0);
+		fflush(stdout);
+	}
+	net_close(n, fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, 0, 'p' }, { "count", required_argument, 0, 'c' },
+		NET_LONG_OPTIONS, { 0, 0, 0, 0 },
+	};
+	struct net_options o;
+	unsigned long port = 9000, count = 0, v;
+	struct net *n;
+	int c, lfd, fd;
+
+	net_options_default(&o);
+	while ((c = net_getopt(argc, argv, "", longopts, &o)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (net_parse_uint(optarg, c == 'p' ? 65535 : 100000000, &v) || (c == 'p' && !v))
+			net_bad_usage(argv[0], "bad value for --%s: %s", c == 'p' ? "port" : "count", optarg);
+		*(c == 'p' ? &port : &count) = v;
+	}
+	if (optind < argc)
+		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
+	if (!(n = net_start(&o)))
+		return 1;
+	if ((lfd = net_listen(n, (uint16_t)port, 16)) < 0) {
+		fprintf(stderr, "sink: listen: %s\n", strerror(-lfd));
+		return 1;
+	}
+	printf("sink: listening on %s:%lu\n", net_addr_str(o.ip, (char[16]){0}), port);
+	fflush(stdout);
+	for (unsigned long served = 0; !count || served < count; served++) {
+		if ((fd = net_accept(n, lfd)) < 0) {
+			fprintf(stderr, "sink: accept: %s\n", strerror(-fd));
+			return 1;
+		}
+		drain(n, fd);
+	}
+	net_close(n, lfd);
+	net_stop(n);
+	return 0;
+}
