@@ -57,12 +57,7 @@ int main(int argc, char **argv)
 		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
 	if (!(n = net_start(&o)))
 		return 1;
-	if ((lfd = net_listen(n, (uint16_t)port, 16)) < 0) {
-		fprintf(stderr, "listen: %s\n", strerror(-lfd));
-		return 1;
-	}
-	printf("echo-server: listening on %s:%lu\n", net_addr_str(o.ip, (char[16]){0}), port);
-	fflush(stdout);
+	lfd = net_serve(n, (uint16_t)port, "echo-server");
 	threads = calloc(count ? count : 1, sizeof(*threads));
 	for (unsigned long i = 0; !count || i < count; i++) {
 		struct conn *cn = malloc(sizeof(*cn));

@@ -44,12 +44,7 @@ int main(int argc, char **argv)
 		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
 	if (!(n = net_start(&o)))
 		return 1;
-	if ((lfd = net_listen(n, (uint16_t)port, 16)) < 0) {
-		fprintf(stderr, "listen: %s\n", strerror(-lfd));
-		return 1;
-	}
-	printf("pingpong-server: listening on %s:%lu\n", net_addr_str(o.ip, (char[16]){0}), port);
-	fflush(stdout);
+	lfd = net_serve(n, (uint16_t)port, "pingpong-server");
 	for (unsigned long served = 0; !count || served < count; served++) {
 		char buf[512], peer[16];
 		uint32_t addr;

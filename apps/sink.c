@@ -91,12 +91,7 @@ int main(int argc, char **argv)
 		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
 	if (!(n = net_start(&o)))
 		return 1;
-	if ((lfd = net_listen(n, (uint16_t)port, 16)) < 0) {
-		fprintf(stderr, "sink: listen: %s\n", strerror(-lfd));
-		return 1;
-	}
-	printf("sink: listening on %s:%lu\n", net_addr_str(o.ip, (char[16]){0}), port);
-	fflush(stdout);
+	lfd = net_serve(n, (uint16_t)port, "sink");
 	for (unsigned long served = 0; !count || served < count; served++) {
 		if ((fd = net_accept(n, lfd)) < 0) {
 			fprintf(stderr, "sink: accept: %s\n", strerror(-fd));

@@ -124,14 +124,7 @@ int main(int argc, char **argv)
 	}
 	if (!have_bytes)
 		net_bad_usage(argv[0], "missing --bytes N");
-	if (optind >= argc)
-		net_bad_usage(argv[0], "missing HOST");
-	if (net_parse_addr(argv[optind], &addr))
-		net_bad_usage(argv[0], "HOST must be an IPv4 address: %s", argv[optind]);
-	if (optind + 1 < argc && (net_parse_uint(argv[optind + 1], 65535, &port) || !port))
-		net_bad_usage(argv[0], "bad PORT: %s", argv[optind + 1]);
-	if (optind + 2 < argc)
-		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind + 2]);
+	net_args_host_port(argc, argv, &addr, &port);
 	if (!(n = net_start(&o)))
 		return 1;
 	if ((fd = net_connect(n, addr, (uint16_t)port)) < 0) {

@@ -133,6 +133,18 @@ int net_parse_uint(const char *s, unsigned long max, unsigned long *v)
 	return (errno || end == s || *end || *v > max || *s == '-') ? -1 : 0;
 }
 
+void net_args_host_port(int argc, char **argv, uint32_t *addr, unsigned long *port)
+{
+	if (optind >= argc)
+		net_bad_usage(argv[0], "missing HOST");
+	if (net_parse_addr(argv[optind], addr))
+		net_bad_usage(argv[0], "HOST must be an IPv4 address: %s", argv[optind]);
+	if (optind + 1 < argc && (net_parse_uint(argv[optind + 1], 65535, port) || !*port))
+		net_bad_usage(argv[0], "bad PORT: %s", argv[optind + 1]);
+	if (optind + 2 < argc)
+		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind + 2]);
+}
+
 static int parse_prefixed(const char *arg, uint32_t *addr, int *prefix)
 {
 	char buf[32];
@@ -555,6 +567,20 @@ int net_listen(struct net *n, uint16_t port, int backlog)
 	r = tcp_listen(n->s, now_us(), port, backlog);
 	pthread_mutex_unlock(&n->lock);
 	return r;
+}
+
+int net_serve(struct net *n, uint16_t port, const char *name)
+{
+	char a[16];
+	int lfd = net_listen(n, port, 16);
+
+	if (lfd < 0) {
+		fprintf(stderr, "%s: listen: %s\n", name, strerror(-lfd));
+		exit(1);
+	}
+	printf("%s: listening on %s:%u\n", name, net_addr_str(n->o.ip, a), port);
+	fflush(stdout);
+	return lfd;
 }
 
 int net_accept(struct net *n, int lfd)

@@ -72,6 +72,9 @@ void net_usage_common(FILE *f);
 /* A one-line error and exit status 2, for the apps' own bad options. */
 void net_bad_usage(const char *prog, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 int net_parse_addr(const char *s, uint32_t *addr);
+/* The positional arguments HOST [PORT] from optind on (PORT stays as given when
+ * absent); anything wrong or left over: one line and exit 2. */
+void net_args_host_port(int argc, char **argv, uint32_t *addr, unsigned long *port);
 int net_parse_uint(const char *s, unsigned long max, unsigned long *v);
 
 struct net;
@@ -83,6 +86,9 @@ void net_stop(struct net *n);
 
 /* Blocking calls; a negative errno on failure, as the socket calls return -1/errno. */
 int net_listen(struct net *n, uint16_t port, int backlog);
+/* A server's start: listen on `port` and print "NAME: listening on ADDR:PORT" on
+ * stdout; on failure a message and exit 1. Returns the listener. */
+int net_serve(struct net *n, uint16_t port, const char *name);
 int net_accept(struct net *n, int lfd);
 int net_connect(struct net *n, uint32_t addr, uint16_t port);
 ssize_t net_send(struct net *n, int fd, const void *buf, size_t len);   /* all of it */
