@@ -17,6 +17,7 @@
 #define TCP_RTO_INITIAL_MS     1000     /* RFC 6298 2.1: initial RTO 1 s */
 #define TCP_RTO_MIN_MS         200      /* RFC 6298 2.4 says 1 s; Linux uses 200 ms, so do we */
 #define TCP_RTO_MAX_MS         60000    /* RFC 6298 2.5: at least 60 s; backoff stops here */
+#define TCP_RTO_SYN_LOST_MS    3000     /* RFC 6298 5.7: RTO once data flows after a lost SYN */
 #define TCP_CLOCK_G_US         1000     /* RFC 6298 G, clock granularity: 1 ms */
 #define TCP_DELACK_MS          40       /* delayed ACK timer (Linux's; RFC 9293 3.8.6.3: < 500 ms) */
 #define TCP_DUPACK_THRESH      3        /* RFC 5681 3.2: fast retransmit on the 3rd dup ACK */

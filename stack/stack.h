@@ -61,7 +61,7 @@ enum stat_id {
 	STAT_DROP_TCP_SYN,                     /* SYN in a synchronized state (challenge ACK) */
 	STAT_DROP_TCP_NO_ACK,                  /* no ACK bit in a synchronized state */
 	STAT_DROP_TCP_ACK,                     /* ACK of data not yet sent, or bad in SYN-RECEIVED */
-	STAT_DROP_TCP_OOO,                     /* out of order, and TCP_OOO_RANGES pieces wait already */
+	STAT_DROP_TCP_OOO,                     /* past a hole, and TCP_OOO_RANGES pieces wait already */
 	STAT_DROP_TCP_STATE,                   /* nothing to do in this state */
 	STAT_COUNT
 };

@@ -19,8 +19,8 @@ static void cc_trace(struct stack *s, struct tcb *tcb, const char *what)
 	tcp_trace_conn(s, tcb, TRACE_CC, what);
 }
 
-/* RFC 5681 3.1: IW = min(4*SMSS, max(2*SMSS, 4380)); one segment if the SYN had
- * to be sent again (then tcp_cc_timeout already set cwnd). */
+/* RFC 5681 3.1: IW = min(4*SMSS, max(2*SMSS, 4380)). (If the SYN had to be sent
+ * again, tcp_ack_advance makes it one segment when the handshake completes.) */
 void tcp_cc_init(struct stack *s, struct tcb *tcb)
 {
 	uint32_t smss = tcb->snd_mss;
@@ -39,7 +39,17 @@ static uint32_t cc_half_flight(const struct tcb *tcb)
 	return MAX(tcp_flight_size(tcb) / 2, 2u * tcb->snd_mss);
 }
 
-/* New data was acknowledged (SND.UNA has already moved): `acked` bytes. */
+/* cwnd grows by at most `add`, and never past what could ever be in flight (the
+ * send buffer): a flood of duplicate ACKs cannot make it wrap. */
+static void cc_grow(struct tcb *tcb, uint32_t add)
+{
+	tcb->cwnd = tcb->cwnd + add > TCP_SNDBUF ? MAX(tcb->cwnd, (uint32_t)TCP_SNDBUF) :
+		    tcb->cwnd + add;
+}
+
+/* New data was acknowledged (SND.UNA has already moved): `acked` bytes. A partial
+ * ACK retransmits at once and, as every ACK of new data does, restarts the timer
+ * (RFC 6582 3.2 step 5 allows this "Slow-but-Steady" variant). */
 void tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
 {
 	uint32_t smss = tcb->snd_mss, before = tcb->cwnd;
@@ -53,16 +63,16 @@ void tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
 		} else {                                        /* partial ACK: the next hole */
 			tcb->cwnd = acked >= tcb->cwnd ? smss : tcb->cwnd - acked;
 			if (acked >= smss)
-				tcb->cwnd += smss;
+				cc_grow(tcb, smss);
 			cc_trace(s, tcb, "partial ACK, retransmit the next hole");
 			tcp_retransmit_una(s, tcb);
 		}
 		return;
 	}
 	if (tcb->cwnd < tcb->ssthresh)
-		tcb->cwnd += MIN(acked, smss);                  /* slow start */
+		cc_grow(tcb, MIN(acked, smss));                 /* slow start */
 	else
-		tcb->cwnd += MAX(1u, smss * smss / tcb->cwnd);  /* congestion avoidance */
+		cc_grow(tcb, MAX(1u, smss * smss / tcb->cwnd)); /* congestion avoidance */
 	if (before < tcb->ssthresh && tcb->cwnd >= tcb->ssthresh)
 		cc_trace(s, tcb, "cwnd reached ssthresh: slow start -> congestion avoidance");
 	if (SEQ_GT(tcb->snd_una, tcb->recover))
@@ -77,7 +87,7 @@ void tcp_cc_dupack(struct stack *s, struct tcb *tcb)
 	stat_inc(s, STAT_DUPACK);
 	tcb->dupacks++;
 	if (tcb->in_recovery) {
-		tcb->cwnd += tcb->snd_mss;                      /* each one: a segment left */
+		cc_grow(tcb, tcb->snd_mss);                     /* each one: a segment left */
 		return;
 	}
 	if (tcb->dupacks != TCP_DUPACK_THRESH || !SEQ_GEQ(tcb->snd_una, tcb->recover))

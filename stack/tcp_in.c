@@ -51,8 +51,8 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, const struct seg *sg
 	c->passive = true;
 	c->listener = l;
 	l->n_children++;
+	c->iss = tcp_new_isn(s);                     /* first: tcp_cc_init sets recover = ISS */
 	tcp_init_rcv(s, c, sg);
-	c->iss = tcp_new_isn(s);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->data_seq = c->iss + 1;
 	tcp_set_state(s, c, TCP_SYN_RECEIVED, "rcvd SYN", "3.10.7.2");
@@ -71,8 +71,11 @@ static void tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t ack)
 		acked = ack - tcb->data_seq < tcb->sndq.len ? ack - tcb->data_seq : tcb->sndq.len;
 	ring_drop(&tcb->sndq, acked);
 	tcb->data_seq += acked;
-	if (!synced && tcb->rexmt_count)
-		tcb->cwnd = tcb->snd_mss;          /* RFC 5681 3.1: SYN lost once, IW is one segment */
+	if (!synced && tcb->rexmt_count) {      /* the SYN (or SYN,ACK) was lost at least once: */
+		tcb->cwnd = tcb->snd_mss;          /* RFC 5681 3.1: IW is one segment */
+		if (tcb->rto_ms < TCP_RTO_SYN_LOST_MS)
+			tcb->rto_ms = TCP_RTO_SYN_LOST_MS;   /* RFC 6298 5.7 */
+	}
 	tcb->syn_acked = true;             /* callers checked ack > ISS while unsynchronized */
 	tcp_rtt_ack(s, tcb, ack);
 	tcb->snd_una = ack;
@@ -336,6 +339,8 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd data after CLOSE, sent RST", "3.6.1");
 		return 0;
 	}
+	if (tcb->fin_pending && SEQ_GT(sg->seq + sg->dlen, tcb->fin_seq))
+		sg->dlen = SEQ_GT(tcb->fin_seq, sg->seq) ? tcb->fin_seq - sg->seq : 0;  /* past the FIN */
 	if ((r = tcp_reasm(s, tcb, sg->seq, sg->data, sg->dlen)) || !in_order) {
 		tcb->ack_now = true;
 		return r;
@@ -349,9 +354,10 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
  * here: a FIN past a hole waits (fin_pending) until the hole is filled. */
 static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	if ((sg->flags & TH_FIN) && !tcb->fin_rcvd) {
+	if ((sg->flags & TH_FIN) && !tcb->fin_rcvd && !tcb->fin_pending) {
 		tcb->fin_pending = true;
 		tcb->fin_seq = sg->seq + sg->dlen;
+		tcp_reasm_cut(tcb, tcb->fin_seq);
 		tcb->ack_now = true;
 	}
 	if (!tcb->fin_pending || tcb->fin_seq != tcb->rcv_nxt)

@@ -13,14 +13,21 @@ uint32_t tcp_rcv_wnd(const struct tcb *tcb)
 	return MIN(tcb->rcvq.cap - tcb->rcvq.len, 65535u);
 }
 
+/* What is left of the window last advertised, from RCV.NXT. */
+uint32_t tcp_adv_left(const struct tcb *tcb)
+{
+	return SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+}
+
 /* The window to advertise (3.8.6.2.2, receiver's SWS avoidance): its right edge
- * moves only by a useful step, min(half the buffer, MSS); it never shrinks. */
-static uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb)
+ * moves only by a useful step, min(half the buffer, MSS). (Free space is never
+ * below what is left: data that arrives takes both down alike.) */
+uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb)
 {
 	uint32_t free = tcp_rcv_wnd(tcb), step = MIN(tcb->rcvq.cap / 2, s->mss);
-	uint32_t cur = SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+	uint32_t left = tcp_adv_left(tcb);
 
-	return free >= cur + step || free < cur ? free : cur;
+	return free >= left + step ? free : MIN(left, free);
 }
 
 /* Our FIN sits right after the last queued byte. */
@@ -129,6 +136,18 @@ static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint3
 	return 0;
 }
 
+/* A segment at `seq` is about to leave: new data is timed (one segment at a time);
+ * a retransmission is counted, and ends any timing (Karn, RFC 6298 3). */
+static void tcp_rtt_karn(struct stack *s, struct tcb *tcb, uint32_t seq)
+{
+	if (SEQ_GEQ(seq, tcb->snd_max)) {
+		tcp_rtt_start(s, tcb, seq);
+		return;
+	}
+	stat_inc(s, STAT_RETRANSMIT);
+	tcb->rtt_timing = false;
+}
+
 /* Build and send the segment at `seq` with dlen bytes; a FIN rides on the last byte. */
 static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t dlen)
 {
@@ -139,10 +158,7 @@ static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, ui
 		flags |= TH_FIN;
 	if (dlen && seq + dlen == data_end)
 		flags |= TH_PSH;
-	if (SEQ_LT(seq, tcb->snd_max))
-		stat_inc(s, STAT_RETRANSMIT);
-	else
-		tcp_rtt_start(s, tcb, seq);
+	tcp_rtt_karn(s, tcb, seq);
 	tcp_emit(s, tcb, seq, flags, dlen);
 	tcp_rexmt_arm(s, tcb);
 	return dlen + !!(flags & TH_FIN);
@@ -159,10 +175,7 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 		    tcb->state != TCP_FIN_WAIT_1)      /* CLOSE in SYN-RECEIVED */
 			return false;
 		flags = tcb->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK;
-		if (SEQ_LT(seq, tcb->snd_max))
-			stat_inc(s, STAT_RETRANSMIT);
-		else
-			tcp_rtt_start(s, tcb, seq);
+		tcp_rtt_karn(s, tcb, seq);
 		tcp_emit(s, tcb, seq, flags, 0);
 		tcp_rexmt_arm(s, tcb);
 		tcb->snd_nxt = seq + 1;
@@ -187,7 +200,6 @@ void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
 
 	if (!tcb->syn_acked || !tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
 		return;
-	tcb->rtt_timing = false;                   /* Karn */
 	tcp_send_data(s, tcb, seq, MIN(data_end - seq, tcb->snd_mss));
 }
 

@@ -37,8 +37,9 @@ struct tcb {
 
 	/* congestion control, RFC 5681 and NewReno (RFC 6582): tcp_cc.c */
 	uint32_t cwnd, ssthresh;
-	uint32_t recover;              /* RFC 6582: SND.MAX when the last recovery began */
-	int dupacks;                   /* duplicate ACKs in a row */
+	uint32_t recover;              /* RFC 6582: SND.MAX when the last recovery or timeout
+	                                  began; outside recovery it follows SND.UNA up */
+	int dupacks;                   /* duplicate ACKs since SND.UNA last moved */
 	bool in_recovery;              /* fast recovery until SND.UNA passes `recover` */
 
 	/* round-trip time, RFC 6298: tcp_timer.c */
@@ -118,6 +119,8 @@ void tcp_send_rst(struct stack *s, struct tcb *tcb);
 void tcp_reply_rst(struct stack *s, const struct seg *sg);  /* 3.10.7.1 */
 void tcp_output_probe(struct stack *s, struct tcb *tcb);
 uint32_t tcp_rcv_wnd(const struct tcb *tcb);
+uint32_t tcp_adv_left(const struct tcb *tcb);
+uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb);
 bool tcp_fin_acked(const struct tcb *tcb);
 
 /* tcp_cc.c */
@@ -129,6 +132,7 @@ uint32_t tcp_flight_size(const struct tcb *tcb);
 
 /* tcp_reasm.c */
 int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
+void tcp_reasm_cut(struct tcb *tcb, uint32_t fin);
 void tcp_reasm_clear(struct tcb *tcb);
 
 /* tcp_timer.c */

@@ -29,34 +29,48 @@ static bool ooo_add(struct tcb *tcb, uint32_t seq, uint32_t end)
 	return true;
 }
 
+/* RCV.NXT moves to `end`, and on over every piece that now touches it: those
+ * bytes become in-order data. */
+static void reasm_advance(struct tcb *tcb, uint32_t end)
+{
+	int i = 0;
+
+	for (; i < tcb->n_ooo && SEQ_LEQ(tcb->ooo[i].seq, end); i++)
+		if (SEQ_GT(tcb->ooo[i].end, end))
+			end = tcb->ooo[i].end;
+	tcb->n_ooo -= i;
+	memmove(&tcb->ooo[0], &tcb->ooo[i], (size_t)tcb->n_ooo * sizeof(tcb->ooo[0]));
+	ring_extend(&tcb->rcvq, end - tcb->rcv_nxt);
+	tcb->rcv_nxt = end;
+}
+
 /* Take the trimmed segment's text [seq, seq+len), seq >= RCV.NXT, inside the
- * window. When the first piece starts at RCV.NXT it becomes in-order data and
- * RCV.NXT moves past it. Returns 0, or STAT_DROP_TCP_OOO when no piece is free. */
+ * window. In order, it is delivered at once, with every piece it reaches; past a
+ * hole, it is held as a piece. Returns 0, or STAT_DROP_TCP_OOO when it is past a
+ * hole and TCP_OOO_RANGES pieces wait already (the peer sends it again). */
 int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len)
 {
-	uint32_t n;
-
 	if (len == 0)
 		return 0;
-	if (seq == tcb->rcv_nxt && tcb->n_ooo == 0) {  /* the usual case: in order, no holes */
+	if (seq == tcb->rcv_nxt) {
 		ring_write_at(&tcb->rcvq, 0, data, len);
-		ring_extend(&tcb->rcvq, len);
-		tcb->rcv_nxt += len;
+		reasm_advance(tcb, seq + len);
 		return 0;
 	}
 	if (!ooo_add(tcb, seq, seq + len))
 		return STAT_DROP_TCP_OOO;
 	ring_write_at(&tcb->rcvq, seq - tcb->rcv_nxt, data, len);
-	if (seq != tcb->rcv_nxt)
-		stat_inc(s, STAT_TCP_OOO_QUEUED);
-	if (tcb->ooo[0].seq != tcb->rcv_nxt)
-		return 0;                            /* the hole is still there */
-	n = tcb->ooo[0].end - tcb->rcv_nxt;
-	ring_extend(&tcb->rcvq, n);
-	tcb->rcv_nxt += n;
-	tcb->n_ooo--;
-	memmove(&tcb->ooo[0], &tcb->ooo[1], (size_t)tcb->n_ooo * sizeof(tcb->ooo[0]));
+	stat_inc(s, STAT_TCP_OOO_QUEUED);
 	return 0;
+}
+
+/* The peer's FIN is at `fin`: nothing past it exists. Pieces are cut there. */
+void tcp_reasm_cut(struct tcb *tcb, uint32_t fin)
+{
+	while (tcb->n_ooo && !SEQ_LT(tcb->ooo[tcb->n_ooo - 1].seq, fin))
+		tcb->n_ooo--;
+	if (tcb->n_ooo && SEQ_GT(tcb->ooo[tcb->n_ooo - 1].end, fin))
+		tcb->ooo[tcb->n_ooo - 1].end = fin;
 }
 
 void tcp_reasm_clear(struct tcb *tcb)

@@ -121,15 +121,13 @@ ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t l
 	return n;
 }
 
-/* After the user reads, a window that opened by enough is announced (3.8.6.2.2). */
+/* After the user reads, a window whose right edge may move (3.8.6.2.2: by
+ * min(half the buffer, MSS)) is announced at once. */
 static void tcp_window_update(struct stack *s, struct tcb *tcb)
 {
-	uint32_t advertised = tcb->rcv_adv - tcb->rcv_nxt;
-	uint32_t step = tcb->rcvq.cap / 2 < 2u * s->mss ? tcb->rcvq.cap / 2 : 2u * s->mss;
-
 	if (!state_is(tcb, TCP_ESTABLISHED, TCP_FIN_WAIT_1) && tcb->state != TCP_FIN_WAIT_2)
 		return;
-	if (tcp_rcv_wnd(tcb) >= advertised + step)
+	if (tcp_adv_wnd(s, tcb) > tcp_adv_left(tcb))
 		tcp_send_ack(s, tcb);
 }
 

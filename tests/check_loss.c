@@ -215,6 +215,42 @@ START_TEST(rto_backs_off_by_doubling_then_gives_up_with_etimedout)
 }
 END_TEST
 
+/* RFC 6298 3: a SYN,ACK sent again (for a duplicate SYN) gives no sample. */
+START_TEST(rto_karn_syn_ack_sent_twice_gives_no_sample)
+{
+	h_listen(h);
+	peer_sends(h, TH_SYN, IRS, 0, NULL, 0);
+	expect_sent(h, TH_SYN | TH_ACK, ISS, IRS + 1, 0);
+	advance_ms(h, 900);
+	peer_sends(h, TH_SYN, IRS, 0, NULL, 0);                 /* our SYN,ACK was lost */
+	expect_sent(h, TH_SYN | TH_ACK, ISS, IRS + 1, 0);
+	advance_ms(h, 10);
+	peer_sends(h, TH_ACK, IRS + 1, ISS + 1, NULL, 0);       /* for which copy? */
+	h->h = tcp_accept(h->s, h->lh);
+	CHECK_EQ(h, status().srtt_us, 0);                    /* no sample */
+	CHECK_EQ(h, status().rto_ms, TCP_RTO_INITIAL_MS);
+}
+END_TEST
+
+/* RFC 6298 5.7: the SYN timed out, so data starts with an RTO of 3 s. */
+START_TEST(rto_is_3_s_when_data_starts_after_a_lost_syn)
+{
+	h->h = tcp_connect(h->s, h->now, PEER_IP, PEER_PORT, 0);
+	h->lport = expect_sent(h, TH_SYN, ISS, 0, 0).sport;
+	advance_ms(h, TCP_RTO_INITIAL_MS);
+	expect_sent(h, TH_SYN, ISS, 0, 0);                      /* the first one was lost */
+	peer_sends(h, TH_SYN | TH_ACK, IRS, ISS + 1, NULL, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1, 0);
+	CHECK_EQ(h, status().cwnd, MSS);                     /* RFC 5681 3.1: IW one segment */
+	send_bytes(0, 10);
+	expect_data(0, 10);
+	advance_ms(h, TCP_RTO_SYN_LOST_MS - 1);
+	expect_nothing_sent(h);
+	advance_ms(h, 1);
+	expect_data(0, 10);
+}
+END_TEST
+
 /* ---- reassembly ---- */
 
 START_TEST(reasm_segment_past_a_hole_waits_and_is_delivered_when_it_fills)
@@ -282,6 +318,38 @@ START_TEST(reasm_keeps_a_bounded_number_of_pieces)
 	peer_data(100 + 20 * TCP_OOO_RANGES, 10, 0);         /* and resends the dropped one */
 	CHECK_EQ(h, last_ack().ack, IRS + 1 + 110 + 20 * TCP_OOO_RANGES);
 	expect_read(0, 110 + 20 * TCP_OOO_RANGES);
+}
+END_TEST
+
+/* With every piece in use, the segment at RCV.NXT needs none: it is taken. */
+START_TEST(reasm_in_order_segment_is_taken_when_every_piece_is_in_use)
+{
+	h_passive_established(h);
+	for (uint32_t i = 0; i < TCP_OOO_RANGES; i++)         /* after a hole of 2 MSS */
+		peer_data(2 * MSS + 20 * i, 10, 0);
+	last_ack();
+	peer_data(0, MSS, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + MSS, 0);
+	peer_data(MSS, MSS, 0);                              /* reaches the first piece */
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + 2 * MSS + 10, 0);
+	CHECK_EQ(h, status().ooo_pieces, TCP_OOO_RANGES - 1);
+	expect_stat(h, STAT_DROP_TCP_OOO, 0);
+}
+END_TEST
+
+/* Nothing exists past the peer's FIN: bytes sent beyond it are not delivered. */
+START_TEST(reasm_data_past_a_waiting_fin_is_cut)
+{
+	char buf[8];
+
+	h_passive_established(h);
+	peer_data(300, 100, 0);                              /* a piece past the coming FIN */
+	peer_data(100, 100, TH_FIN);                         /* FIN at 200 */
+	peer_sends(h, TH_ACK, IRS + 1, ISS + 1, data, 400);  /* a peer gone wrong: 0..399 */
+	last_ack();
+	expect_state(h, TCP_CLOSE_WAIT);
+	expect_read(0, 200);
+	CHECK_EQ(h, tcp_recv(h->s, h->now, h->h, buf, sizeof(buf)), 0);
 }
 END_TEST
 
@@ -415,6 +483,25 @@ START_TEST(zero_window_advertised_when_the_user_stops_reading_then_updated)
 	expect_read(0, TCP_RCVBUF);
 	sg = expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + TCP_RCVBUF, 0);   /* window update */
 	CHECK_EQ(h, sg.wnd, TCP_RCVBUF);
+}
+END_TEST
+
+/* 3.8.6.2.2: after a zero window, reading more than an MSS (less than two) is
+ * enough for a window update. */
+START_TEST(window_update_once_an_mss_is_free)
+{
+	static char buf[2000];
+	struct seg sg;
+
+	h_passive_established(h);
+	for (uint32_t off = 0; off < TCP_RCVBUF; off += MSS)
+		peer_data(off, TCP_RCVBUF - off < MSS ? TCP_RCVBUF - off : MSS, 0);
+	CHECK_EQ(h, last_ack().wnd, 0);
+	CHECK_EQ(h, tcp_recv(h->s, h->now, h->h, buf, 1000), 1000);
+	expect_nothing_sent(h);                              /* less than an MSS */
+	CHECK_EQ(h, tcp_recv(h->s, h->now, h->h, buf, 1000), 1000);
+	sg = expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + TCP_RCVBUF, 0);
+	CHECK_EQ(h, sg.wnd, 2000);
 }
 END_TEST
 
@@ -594,6 +681,38 @@ START_TEST(cc_after_a_timeout_pure_acks_carry_snd_max)
 }
 END_TEST
 
+/* recover starts at the ISS (RFC 6582): the very first bytes can be fast-retransmitted. */
+START_TEST(cc_fast_retransmit_of_the_first_bytes_sent)
+{
+	h_passive_established(h);
+	for (uint32_t i = 0; i < 4; i++) {
+		send_bytes(50 * i, 50);
+		expect_data(50 * i, 50);
+	}
+	for (int i = 0; i < 3; i++)
+		peer_acks(0);                                    /* the first 50 are lost */
+	expect_data(0, 200);                                 /* again, the four joined */
+	expect_stat(h, STAT_FAST_RETRANSMIT, 1);
+}
+END_TEST
+
+/* A flood of duplicate ACKs inflates cwnd in recovery, but not past the send buffer. */
+START_TEST(cc_cwnd_is_bounded_under_a_dup_ack_flood)
+{
+	h_passive_established(h);
+	send_bytes(0, 3 * MSS);
+	for (uint32_t i = 0; i < 3; i++)
+		expect_data(i * MSS, MSS);
+	for (int i = 0; i < 3; i++)
+		peer_acks(0);
+	expect_data(0, MSS);
+	for (int i = 0; i < 20000; i++)                      /* 29 MB worth without a bound */
+		peer_acks(0);
+	CHECK_EQ(h, status().cwnd <= TCP_SNDBUF, 1);
+	CHECK_EQ(h, status().cwnd >= TCP_SNDBUF / 2, 1);
+}
+END_TEST
+
 START_TEST(cc_dup_ack_with_data_or_a_new_window_is_not_counted)
 {
 	h_passive_established(h);
@@ -624,6 +743,13 @@ Suite *suite(void)
 	tcase_add_test(tc, rto_has_a_floor_of_200_ms);
 	tcase_add_test(tc, rto_karn_no_sample_from_a_retransmission_backoff_kept);
 	tcase_add_test(tc, rto_backs_off_by_doubling_then_gives_up_with_etimedout);
+	tcase_add_test(tc, rto_karn_syn_ack_sent_twice_gives_no_sample);
+	tcase_add_test(tc, rto_is_3_s_when_data_starts_after_a_lost_syn);
+	tcase_add_test(tc, reasm_in_order_segment_is_taken_when_every_piece_is_in_use);
+	tcase_add_test(tc, reasm_data_past_a_waiting_fin_is_cut);
+	tcase_add_test(tc, window_update_once_an_mss_is_free);
+	tcase_add_test(tc, cc_fast_retransmit_of_the_first_bytes_sent);
+	tcase_add_test(tc, cc_cwnd_is_bounded_under_a_dup_ack_flood);
 	tcase_add_test(tc, reasm_segment_past_a_hole_waits_and_is_delivered_when_it_fills);
 	tcase_add_test(tc, reasm_overlaps_and_duplicates_deliver_each_byte_once);
 	tcase_add_test(tc, reasm_fin_past_a_hole_waits_for_the_hole);
