@@ -77,6 +77,19 @@ static enum tcp_state state_of(struct end *e)
 	return tcp_status(e->s, e->h, &st) ? TCP_CLOSED : st.state;
 }
 
+/* What the link did to both directions together */
+static struct impair_stats link_stats(const struct sim *sim)
+{
+	struct impair_stats t = { 0 };
+
+	for (int i = 0; i < 2; i++) {
+		const struct impair_stats *st = sim_impair_stats(sim, i);
+		t.offered += st ? st->offered : 0;
+		t.dropped += st ? st->dropped : 0;
+	}
+	return t;
+}
+
 /* A connects to B; both send `total` bytes and half-close; both read to EOF. */
 static void transfer(const struct impair_conf *ca, const struct impair_conf *cb,
 		     uint64_t total, uint64_t limit_us)
@@ -105,15 +118,17 @@ static void transfer(const struct impair_conf *ca, const struct impair_conf *cb,
 		pump_recv(sim, &a, 1);
 		pump_recv(sim, &b, 0);
 	}
-	fprintf(stderr, "transfer: %llu bytes each way in %.1f s of virtual time, "
-		"A sent %llu retransmissions (%llu fast), B %llu (%llu fast); "
-		"%llu packets delivered, %llu lost\n",
+	fprintf(stderr, "transfer: %llu bytes each way in %.1f s of virtual time; "
+		"A sent %llu retransmissions (%llu fast, %llu timeouts), B %llu (%llu fast, "
+		"%llu timeouts); the link lost %llu of %llu packets\n",
 		(unsigned long long)total, (double)sim_now(sim) / SEC - 1,
 		(unsigned long long)stack_stat(a.s, STAT_RETRANSMIT),
 		(unsigned long long)stack_stat(a.s, STAT_FAST_RETRANSMIT),
+		(unsigned long long)stack_stat(a.s, STAT_RTO_TIMEOUT),
 		(unsigned long long)stack_stat(b.s, STAT_RETRANSMIT),
 		(unsigned long long)stack_stat(b.s, STAT_FAST_RETRANSMIT),
-		(unsigned long long)sim_delivered(sim), (unsigned long long)sim_dropped(sim));
+		(unsigned long long)stack_stat(b.s, STAT_RTO_TIMEOUT),
+		(unsigned long long)link_stats(sim).dropped, (unsigned long long)link_stats(sim).offered);
 	ck_assert_uint_eq(a.rcvd, total);
 	ck_assert_uint_eq(b.rcvd, total);
 	ck_assert_uint_eq(a.bad, 0);
