@@ -82,6 +82,10 @@ void net_usage_common(FILE *f)
 	      "  -v, --verbose       also log every segment, drop and timer; -vv: user calls too\n"
 	      "  --nodelay           send small segments at once (Nagle's algorithm off)\n"
 	      "  --no-delayed-ack    acknowledge every segment at once (no delayed ACK)\n"
+	      "  --syncookies        answer SYNs with SYN cookies when the half-open queue is full\n"
+	      "  --abort-on-overflow RST a handshake that finds the accept queue full (else wait)\n"
+	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
+	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
 	      "  -h, --help          this help\n"
 	      "Link impairments, done by the stack itself (no netem needed). Each applies to\n"
 	      "both directions unless its value starts with in: (packets the stack receives)\n"
@@ -235,6 +239,15 @@ int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 	case NET_OPT_NO_DELAYED_ACK:
 		o->no_delayed_ack = 1;
 		return 1;
+	case NET_OPT_SYNCOOKIES:
+		o->syncookies = 1;
+		return 1;
+	case NET_OPT_ABORT_ON_OVERFLOW:
+		o->abort_on_overflow = 1;
+		return 1;
+	case NET_OPT_STATS:
+		o->stats = 1;
+		return 1;
 	default:
 		if (c >= NET_OPT_LOSS && c <= NET_OPT_RULE)
 			return net_impair_option(o, c, arg, prog);
@@ -356,11 +369,17 @@ static void net_kick(struct net *n)
 		return;
 }
 
+/* SIGUSR1 prints the counters; SIGINT and SIGTERM end the program (with the
+ * counters first under --stats), the log flushed. */
 static void net_on_signal(struct net *n)
 {
 	struct signalfd_siginfo si;
 
 	if (read(n->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGUSR1 || n->o.stats)
+		net_print_stats(n, stderr);
+	if (si.ssi_signo == SIGUSR1)
 		return;
 	pthread_mutex_lock(&n->lock);
 	log_flush(&n->log);
@@ -466,6 +485,7 @@ static int net_open_signals(struct net *n)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);  /* every thread; the network thread reads them */
 	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	return n->sigfd < 0 ? -1 : 0;
@@ -497,7 +517,9 @@ struct net *net_start(const struct net_options *o)
 	struct net *n = calloc(1, sizeof(*n));
 	struct stack_config cfg = { .addr = o->ip, .mtu = (uint16_t)o->mtu, .msl_ms = o->msl_ms,
 				    .fixed_isn = o->fixed_isn, .isn = o->isn,
-				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack };
+				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
+				    .syncookies = o->syncookies,
+				    .abort_on_overflow = o->abort_on_overflow };
 	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace };
 	int err;
 
@@ -539,6 +561,8 @@ void net_stop(struct net *n)
 	if (write(n->evfd, &one, sizeof(one)) < 0)
 		one = 0;
 	pthread_join(n->thread, NULL);
+	if (n->o.stats)
+		net_print_stats(n, stderr);
 	log_close(&n->log);
 	stack_free(n->s);
 	impair_free(n->imp_in);              /* packets still queued are lost */

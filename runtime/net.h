@@ -28,6 +28,9 @@ struct net_options {
 	int verbose;               /* -v, -vv */
 	int no_nagle;              /* --nodelay: Nagle's algorithm off */
 	int no_delayed_ack;        /* --no-delayed-ack: ACK every segment at once */
+	int syncookies;            /* --syncookies: SYN cookies when the half-open queue is full */
+	int abort_on_overflow;     /* --abort-on-overflow: RST the ACK that finds the accept queue full */
+	int stats;                 /* --stats: print the counters on exit (SIGUSR1: any time) */
 	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
 	int impair_seed_set;       /* --impair-seed N; default: random, printed */
 };
@@ -35,7 +38,8 @@ struct net_options {
 enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_ISN, NET_OPT_PCAP, NET_OPT_LOG, NET_OPT_NODELAY, NET_OPT_NO_DELAYED_ACK,
        NET_OPT_LOSS, NET_OPT_DELAY, NET_OPT_JITTER, NET_OPT_REORDER, NET_OPT_DUP,
-       NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE };
+       NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE, NET_OPT_SYNCOOKIES,
+       NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -56,6 +60,9 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "corrupt", required_argument, 0, NET_OPT_CORRUPT }, \
 	{ "impair-seed", required_argument, 0, NET_OPT_IMPAIR_SEED }, \
 	{ "rule", required_argument, 0, NET_OPT_RULE }, \
+	{ "syncookies", no_argument, 0, NET_OPT_SYNCOOKIES }, \
+	{ "abort-on-overflow", no_argument, 0, NET_OPT_ABORT_ON_OVERFLOW }, \
+	{ "stats", no_argument, 0, NET_OPT_STATS }, \
 	{ "verbose", no_argument, 0, 'v' }, \
 	{ "help", no_argument, 0, 'h' }
 #define NET_SHORT_OPTIONS "vh"

@@ -23,12 +23,15 @@
 #define TCP_DUPACK_THRESH      3        /* RFC 5681 3.2: fast retransmit on the 3rd dup ACK */
 #define TCP_SSTHRESH_INIT      0x7fffffffu /* RFC 5681 3.1: "arbitrarily high"; logged as inf */
 #define TCP_OOO_RANGES         16       /* out-of-order pieces kept per connection (in rcvq) */
-#define TCP_SYN_RETRIES        6        /* SYN / SYN-ACK retransmissions before giving up (Linux: 6) */
+#define TCP_SYN_RETRIES        6        /* SYN retransmissions before giving up (Linux: 6) */
+#define TCP_SYNACK_RETRIES     5        /* a half-open child's SYN-ACK: then it is dropped (Linux: 5) */
 #define TCP_DATA_RETRIES       8        /* data / FIN retransmissions before ETIMEDOUT */
 #define TCP_FIN_WAIT_2_MS      60000    /* an orphan (closed, released) in FIN-WAIT-2 dies after this (Linux tcp_fin_timeout) */
 #define TCP_PERSIST_MAX_MS     60000    /* zero-window probes back off up to this */
 #define TCP_EPHEMERAL_LO       49152    /* connect()'s local ports, RFC 6335 range */
 #define TCP_EPHEMERAL_HI       65535
 #define TCP_BACKLOG_MAX        128      /* listen() backlog is clamped to this (somaxconn) */
+#define TCP_CHALLENGE_ACK_MAX  10       /* RFC 5961 7: challenge ACKs per second per connection */
+#define TCP_COOKIE_SLOT_S      64       /* SYN cookie clock; a cookie lives 1 to 2 slots */
 
 #endif

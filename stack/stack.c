@@ -20,6 +20,10 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_TCP_OOO_QUEUED] = "tcp segments queued out of order",
 	[STAT_WINDOW_PROBE] = "tcp zero-window probes sent",
 	[STAT_DELAYED_ACK] = "tcp delayed acks sent",
+	[STAT_CHALLENGE_ACK_LIMITED] = "tcp challenge acks not sent (rate limit)",
+	[STAT_SYNCOOKIE_SENT] = "tcp syn cookies sent",
+	[STAT_SYNCOOKIE_OK] = "tcp connections from a syn cookie",
+	[STAT_TCP_WSCALE_BIG] = "tcp window scale above 14 (ignored)",
 	[STAT_DROP_IP_SHORT] = "ip packet shorter than its header",
 	[STAT_DROP_IP_VERSION] = "ip version is not 4",
 	[STAT_DROP_IP_IHL] = "ip header length invalid",
@@ -40,7 +44,9 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_DROP_TCP_FLAGS] = "tcp illegal flag combination",
 	[STAT_DROP_TCP_NO_CONN] = "tcp no connection (reset sent)",
 	[STAT_DROP_TCP_LISTEN] = "tcp listen, not a SYN",
-	[STAT_DROP_TCP_BACKLOG] = "tcp listen queue full",
+	[STAT_DROP_TCP_SYNQ_FULL] = "tcp listen, half-open queue full",
+	[STAT_DROP_TCP_ACCEPTQ_FULL] = "tcp listen, accept queue full",
+	[STAT_DROP_TCP_COOKIE] = "tcp listen, ack is no valid syn cookie",
 	[STAT_DROP_TCP_NOMEM] = "tcp connection table full",
 	[STAT_DROP_TCP_SYN_SENT] = "tcp syn-sent, unacceptable",
 	[STAT_DROP_TCP_SEQ] = "tcp sequence outside window",
@@ -71,6 +77,10 @@ struct stack *stack_new(const struct stack_config *cfg, const struct stack_env *
 		s->cfg.msl_ms = TCP_DEFAULT_MSL_MS;
 	s->mss = (uint16_t)(s->cfg.mtu - IP_HDR_LEN - TCP_HDR_LEN);
 	s->ip_id = (uint16_t)env->rand(env->ctx);
+	for (int i = 0; i < 16; i += 4) {            /* RFC 6528: secrets drawn once per run */
+		put32(s->isn_key + i, env->rand(env->ctx));
+		put32(s->cookie_key + i, env->rand(env->ctx));
+	}
 	s->next_port = (uint16_t)(TCP_EPHEMERAL_LO +
 		env->rand(env->ctx) % (TCP_EPHEMERAL_HI - TCP_EPHEMERAL_LO + 1));
 	return s;

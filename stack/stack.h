@@ -26,6 +26,10 @@ struct stack_config {
 	uint32_t isn;
 	int no_delayed_ack;        /* nonzero: ACK every segment at once (RFC 9293 3.8.6.3 off) */
 	int no_nagle;              /* nonzero: send small segments at once (TCP_NODELAY) */
+	int syncookies;            /* nonzero: a SYN that finds the half-open queue full is
+	                              answered with a SYN cookie (Linux tcp_syncookies=1) */
+	int abort_on_overflow;     /* nonzero: the handshake's ACK that finds the accept queue
+	                              full is answered by RST (Linux tcp_abort_on_overflow) */
 };
 
 /* Counters: every drop has a reason; names in stat_name(). */
@@ -34,6 +38,9 @@ enum stat_id {
 	STAT_ICMP_ECHO, STAT_RST_SENT, STAT_RETRANSMIT, STAT_CHALLENGE_ACK,
 	STAT_RTO_TIMEOUT, STAT_FAST_RETRANSMIT, STAT_DUPACK, STAT_TCP_OOO_QUEUED,
 	STAT_WINDOW_PROBE, STAT_DELAYED_ACK,
+	STAT_CHALLENGE_ACK_LIMITED,            /* a challenge ACK not sent: over the rate limit */
+	STAT_SYNCOOKIE_SENT, STAT_SYNCOOKIE_OK,
+	STAT_TCP_WSCALE_BIG,                   /* a window scale shift above 14 (RFC 7323: as 14) */
 	STAT_DROP_FIRST,                       /* drop reasons follow */
 	STAT_DROP_IP_SHORT = STAT_DROP_FIRST,  /* shorter than an IPv4 header */
 	STAT_DROP_IP_VERSION,                  /* version != 4 */
@@ -53,7 +60,9 @@ enum stat_id {
 	STAT_DROP_TCP_FLAGS,                   /* an illegal flag combination (SYN+FIN) */
 	STAT_DROP_TCP_NO_CONN,                 /* closed port or connection (RST answered) */
 	STAT_DROP_TCP_LISTEN,                  /* LISTEN: neither SYN nor answered */
-	STAT_DROP_TCP_BACKLOG,                 /* LISTEN: SYN with the queue full */
+	STAT_DROP_TCP_SYNQ_FULL,               /* LISTEN: SYN with the half-open queue full */
+	STAT_DROP_TCP_ACCEPTQ_FULL,            /* LISTEN: SYN, or a child's ACK, with the accept queue full */
+	STAT_DROP_TCP_COOKIE,                  /* LISTEN: an ACK that is no valid SYN cookie (RST sent) */
 	STAT_DROP_TCP_NOMEM,                   /* no free TCB */
 	STAT_DROP_TCP_SYN_SENT,                /* SYN-SENT: unacceptable ACK, or no SYN */
 	STAT_DROP_TCP_SEQ,                     /* outside the receive window (ACK answered) */

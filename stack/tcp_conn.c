@@ -1,8 +1,9 @@
 /* tcp_conn.c - the TCB table: handles, allocation, O(1) demultiplexing by a hash of
  * (local port, remote address, remote port), and initial sequence numbers.
  * Listeners are found under remote address 0, port 0.
- * Entry points: tcb_new, tcb_lookup, tcb_get, tcb_maybe_free, tcp_new_isn. */
+ * Entry points: tcb_new, tcb_alloc_bufs, tcb_lookup, tcb_get, tcb_maybe_free, tcp_new_isn. */
 #include <stdlib.h>
+#include "siphash.h"
 #include "tcp_priv.h"
 
 static unsigned tcb_bucket(uint32_t raddr, uint16_t rport, uint16_t lport)
@@ -36,7 +37,22 @@ static int tcb_free_slot(const struct stack *s)
 	return -1;
 }
 
-/* A CLOSED TCB, hashed in under its 4-tuple; NULL when the table is full. */
+/* The send and receive buffers (320 KiB): a connection gets them when it is opened
+ * by the user or, from a listener, once its handshake completes, so half-open
+ * connections (a SYN flood) cost only their TCB. 0, or -1 when out of memory. */
+int tcb_alloc_bufs(struct tcb *tcb)
+{
+	if (tcb->rcvq.buf)
+		return 0;
+	if (ring_init(&tcb->sndq, TCP_SNDBUF) || ring_init(&tcb->rcvq, TCP_RCVBUF)) {
+		ring_free(&tcb->sndq);
+		ring_free(&tcb->rcvq);
+		return -1;
+	}
+	return 0;
+}
+
+/* A CLOSED TCB without buffers, hashed in under its 4-tuple; NULL when the table is full. */
 struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport)
 {
 	int h = tcb_free_slot(s);
@@ -53,11 +69,6 @@ struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lp
 	tcb->lport = lport;
 	tcb->rto_ms = TCP_RTO_INITIAL_MS;
 	tcb->snd_mss = TCP_DEFAULT_MSS;
-	if (raddr && (ring_init(&tcb->sndq, TCP_SNDBUF) || ring_init(&tcb->rcvq, TCP_RCVBUF))) {
-		ring_free(&tcb->sndq);
-		free(tcb);
-		return NULL;
-	}
 	b = tcb_bucket(raddr, rport, lport);
 	tcb->hnext = s->hash[b];
 	s->hash[b] = tcb;
@@ -74,6 +85,7 @@ static void tcb_unhash(struct stack *s, struct tcb *tcb)
 	*pp = tcb->hnext;
 }
 
+/* A child of a listener goes away: out of the accept queue, or the half-open count. */
 static void listener_unlink(struct tcb *l, struct tcb *child)
 {
 	struct tcb **pp = &l->aq_head, *prev = NULL;
@@ -84,9 +96,11 @@ static void listener_unlink(struct tcb *l, struct tcb *child)
 		*pp = child->aq_next;
 		if (l->aq_tail == child)
 			l->aq_tail = prev;
-		break;
+		l->n_acc--;
+		child->listener = NULL;
+		return;
 	}
-	l->n_children--;
+	l->n_syn--;
 	child->listener = NULL;
 }
 
@@ -104,9 +118,21 @@ void tcb_maybe_free(struct stack *s, struct tcb *tcb)
 	free(tcb);
 }
 
-/* RFC 9293 3.4.1: ISNs must be unpredictable; they come from the injected random
- * source (or --isn for reproducible captures). RFC 6528's keyed hash: issue 4. */
-uint32_t tcp_new_isn(struct stack *s)
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a
+ * clock ticking every 4 us, F SipHash-2-4 keyed by a secret drawn once per run:
+ * a new connection of the same 4-tuple starts higher than the last one did, and
+ * nobody who cannot see the secret can guess another 4-tuple's ISN. `--isn N`
+ * fixes it for reproducible captures. */
+uint32_t tcp_new_isn(const struct stack *s, uint32_t laddr, uint16_t lport,
+		     uint32_t raddr, uint16_t rport)
 {
-	return s->cfg.fixed_isn ? s->cfg.isn : s->env.rand(s->env.ctx);
+	uint8_t t[12];
+
+	if (s->cfg.fixed_isn)
+		return s->cfg.isn;
+	put32(t, laddr);
+	put16(t + 4, lport);
+	put32(t + 6, raddr);
+	put16(t + 10, rport);
+	return (uint32_t)(s->now / 4) + (uint32_t)siphash24(s->isn_key, t, sizeof(t));
 }

@@ -28,13 +28,73 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	tcp_cc_init(s, tcb);
 }
 
-/* 3.10.7.2: a SYN creates a child TCB in SYN-RECEIVED and is answered by SYN,ACK. */
-static int tcp_listen_input(struct stack *s, struct tcb *l, const struct seg *sg)
+/* A listener's queues, sized by listen()'s backlog as Linux sizes them: the
+ * half-open queue is full at `backlog` children, the accept queue past it. */
+static bool synq_full(const struct tcb *l) { return l->n_syn >= l->backlog; }
+static bool acceptq_full(const struct tcb *l) { return l->n_acc > l->backlog; }
+
+/* A child of listener l for the segment's 4-tuple, its receive side set from
+ * `syn`, ISS chosen; still in LISTEN (born a copy of its listener, so the log
+ * says LISTEN ->). NULL when the table is full. */
+static struct tcb *tcp_child(struct stack *s, struct tcb *l, const struct seg *syn, uint32_t iss)
+{
+	struct tcb *c = tcb_new(s, syn->src, syn->sport, syn->dport);
+
+	if (!c)
+		return NULL;
+	c->state = TCP_LISTEN;
+	c->passive = true;
+	c->listener = l;
+	l->n_syn++;
+	c->iss = iss;                                /* first: tcp_cc_init sets recover = ISS */
+	tcp_init_rcv(s, c, syn);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->data_seq = c->iss + 1;
+	return c;
+}
+
+static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg);
+
+/* An ACK at a listener that returns one of our SYN cookies: the connection opens
+ * straight into ESTABLISHED, and the segment is then processed as in that state. */
+static int tcp_listen_cookie_ack(struct stack *s, struct tcb *l, struct seg *sg)
+{
+	struct seg syn = *sg;
+	struct tcb *c;
+
+	if (!(syn.mss = tcp_cookie_check(s, sg))) {
+		tcp_reply_rst(s, sg);
+		return STAT_DROP_TCP_COOKIE;
+	}
+	if (acceptq_full(l))
+		return STAT_DROP_TCP_ACCEPTQ_FULL;
+	syn.seq = sg->seq - 1;                       /* the SYN it answers */
+	if (!(c = tcp_child(s, l, &syn, sg->ack - 1)) || tcb_alloc_bufs(c)) {
+		if (c)
+			tcb_maybe_free(s, c);
+		return STAT_DROP_TCP_NOMEM;
+	}
+	c->snd_una = c->snd_nxt = c->snd_max = sg->ack;
+	c->syn_acked = true;
+	stat_inc(s, STAT_SYNCOOKIE_OK);
+	tcp_set_state(s, c, TCP_ESTABLISHED, "rcvd ACK of a SYN cookie", "RFC 4987 3.6");
+	tcp_synced_input(s, c, sg);
+	tcp_output(s, c);
+	tcb_maybe_free(s, c);
+	return 0;
+}
+
+/* 3.10.7.2: a SYN creates a child TCB in SYN-RECEIVED and is answered by SYN,ACK,
+ * unless a queue is full: then the SYN is dropped (the peer will retry), or with
+ * cookies on and the half-open queue full, answered with a cookie. */
+static int tcp_listen_input(struct stack *s, struct tcb *l, struct seg *sg)
 {
 	struct tcb *c;
 
 	if (sg->flags & TH_RST)
 		return STAT_DROP_TCP_LISTEN;         /* first: ignore a RST */
+	if ((sg->flags & TH_ACK) && !(sg->flags & TH_SYN) && s->cfg.syncookies)
+		return tcp_listen_cookie_ack(s, l, sg);
 	if (sg->flags & TH_ACK) {                    /* second: an ACK is bad here */
 		tcp_reply_rst(s, sg);
 		return STAT_DROP_TCP_LISTEN;
@@ -43,18 +103,16 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, const struct seg *sg
 		return STAT_DROP_TCP_LISTEN;
 	if (sg->flags & TH_FIN)                      /* SYN+FIN: nonsense, dropped as Linux does */
 		return STAT_DROP_TCP_FLAGS;
-	if (l->n_children >= l->backlog)            /* Linux drops it; the peer retries */
-		return STAT_DROP_TCP_BACKLOG;
-	if (!(c = tcb_new(s, sg->src, sg->sport, sg->dport)))
+	if (acceptq_full(l))
+		return STAT_DROP_TCP_ACCEPTQ_FULL;
+	if (synq_full(l) && s->cfg.syncookies) {
+		tcp_reply_cookie(s, sg);
+		return 0;
+	}
+	if (synq_full(l))
+		return STAT_DROP_TCP_SYNQ_FULL;
+	if (!(c = tcp_child(s, l, sg, tcp_new_isn(s, sg->dst, sg->dport, sg->src, sg->sport))))
 		return STAT_DROP_TCP_NOMEM;
-	c->state = TCP_LISTEN;       /* born a copy of its listener, so the log says LISTEN -> */
-	c->passive = true;
-	c->listener = l;
-	l->n_children++;
-	c->iss = tcp_new_isn(s);                     /* first: tcp_cc_init sets recover = ISS */
-	tcp_init_rcv(s, c, sg);
-	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->data_seq = c->iss + 1;
 	tcp_set_state(s, c, TCP_SYN_RECEIVED, "rcvd SYN", "3.10.7.2");
 	tcp_output(s, c);                            /* SYN,ACK; data in a SYN is not kept */
 	return 0;
@@ -197,8 +255,7 @@ static void tcp_trim(struct tcb *tcb, struct seg *sg)
 static int tcp_rcv_rst(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
 	if (sg->seq != tcb->rcv_nxt) {
-		tcb->ack_now = true;
-		stat_inc(s, STAT_CHALLENGE_ACK);
+		tcp_challenge_ack(s, tcb);
 		return STAT_DROP_TCP_RST;
 	}
 	switch (tcb->state) {
@@ -230,8 +287,7 @@ static int tcp_rcv_syn(struct stack *s, struct tcb *tcb)
 		tcp_set_state(s, tcb, TCP_LISTEN, "rcvd SYN", "3.10.7.4");
 		return 0;
 	}
-	tcb->ack_now = true;
-	stat_inc(s, STAT_CHALLENGE_ACK);
+	tcp_challenge_ack(s, tcb);
 	return STAT_DROP_TCP_SYN;
 }
 
@@ -248,6 +304,18 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 	if (!SEQ_GT(sg->ack, tcb->snd_una) || SEQ_GT(sg->ack, tcb->snd_max)) {
 		tcp_reply_rst(s, sg);                /* <SEQ=SEG.ACK><CTL=RST> */
 		return STAT_DROP_TCP_ACK;
+	}
+	if (tcb->listener && acceptq_full(tcb->listener)) {   /* as Linux: wait, or RST */
+		if (!s->cfg.abort_on_overflow)
+			return STAT_DROP_TCP_ACCEPTQ_FULL;   /* our SYN,ACK comes again later */
+		tcp_reply_rst(s, sg);
+		tcp_set_state(s, tcb, TCP_CLOSED, "accept queue full, sent RST", "3.10.7.4");
+		return STAT_DROP_TCP_ACCEPTQ_FULL;
+	}
+	if (tcb_alloc_bufs(tcb)) {
+		tcp_reply_rst(s, sg);
+		tcp_set_state(s, tcb, TCP_CLOSED, "no memory for the buffers, sent RST", "3.10.7.4");
+		return STAT_DROP_TCP_NOMEM;
 	}
 	if (tcb->state == TCP_SYN_RECEIVED)     /* else FIN-WAIT-1: CLOSE came first */
 		tcp_established(s, tcb, "rcvd ACK of SYN", "3.10.7.4");
@@ -286,13 +354,9 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 
 	if (!tcb->syn_acked && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
 		return r;
-	if (SEQ_GT(sg->ack, tcb->snd_max)) {        /* acks something not yet sent */
-		tcb->ack_now = true;
-		return STAT_DROP_TCP_ACK;
-	}
-	if (SEQ_LT(sg->ack, tcb->snd_una - tcb->max_snd_wnd)) {   /* RFC 5961 5.2: blind */
-		tcb->ack_now = true;
-		stat_inc(s, STAT_CHALLENGE_ACK);
+	if (SEQ_GT(sg->ack, tcb->snd_max) ||                      /* acks what was never sent */
+	    SEQ_LT(sg->ack, tcb->snd_una - tcb->max_snd_wnd)) {   /* RFC 5961 5.2: blind */
+		tcp_challenge_ack(s, tcb);
 		return STAT_DROP_TCP_ACK;
 	}
 	tcb->probes = 0;                             /* the peer is alive */
@@ -454,6 +518,8 @@ void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, siz
 		return;
 	}
 	stat_inc(s, STAT_TCP_IN);
+	if (sg.wscale > 14)
+		stat_inc(s, STAT_TCP_WSCALE_BIG);        /* RFC 7323 2.3: log it, use 14 */
 	tcb = tcp_demux(s, &sg);
 	if (!tcb)
 		reason = tcp_closed_input(s, &sg);

@@ -7,10 +7,11 @@
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* RCV.WND: free receive buffer, at most what 16 bits can say (no window scaling). */
+/* RCV.WND: free receive buffer, at most what 16 bits can say (no window scaling).
+ * A half-open child has no buffer yet: it will have all of it. */
 uint32_t tcp_rcv_wnd(const struct tcb *tcb)
 {
-	return MIN(tcb->rcvq.cap - tcb->rcvq.len, 65535u);
+	return MIN(tcb->rcvq.buf ? tcb->rcvq.cap - tcb->rcvq.len : TCP_RCVBUF, 65535u);
 }
 
 /* What is left of the window last advertised, from RCV.NXT. */
@@ -95,6 +96,38 @@ void tcp_reply_rst(struct stack *s, const struct seg *in)
 	stat_inc(s, STAT_RST_SENT);
 	stat_inc(s, STAT_TCP_OUT);
 	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL);
+}
+
+/* A listener's SYN-ACK with a SYN cookie for its ISN (tcp_syncookie.c): no TCB. */
+void tcp_reply_cookie(struct stack *s, const struct seg *syn)
+{
+	struct seg sg = {
+		.src = syn->dst, .dst = syn->src, .sport = syn->dport, .dport = syn->sport,
+		.seq = tcp_cookie_make(s, syn), .ack = syn->seq + 1, .flags = TH_SYN | TH_ACK,
+		.wnd = (uint16_t)MIN(TCP_RCVBUF, 65535u), .mss = s->mss,
+	};
+
+	stat_inc(s, STAT_SYNCOOKIE_SENT);
+	stat_inc(s, STAT_TCP_OUT);
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL);
+}
+
+/* RFC 5961: an ACK that asks a blind sender to prove itself (a RST or SYN in the
+ * window, an ACK far outside it). At most TCP_CHALLENGE_ACK_MAX a second per
+ * connection (RFC 5961 7), so a flood of forgeries cannot make us flood back. */
+void tcp_challenge_ack(struct stack *s, struct tcb *tcb)
+{
+	if (s->now - tcb->chack_since >= 1000000) {
+		tcb->chack_since = s->now;
+		tcb->chack_count = 0;
+	}
+	if (tcb->chack_count >= TCP_CHALLENGE_ACK_MAX) {
+		stat_inc(s, STAT_CHALLENGE_ACK_LIMITED);
+		return;
+	}
+	tcb->chack_count++;
+	tcb->ack_now = true;
+	stat_inc(s, STAT_CHALLENGE_ACK);
 }
 
 /* States in which data and FIN may be (re)transmitted. */

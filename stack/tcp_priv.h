@@ -73,7 +73,8 @@ struct tcb {
 	struct tcb *listener;          /* for children not yet accepted */
 	struct tcb *aq_next;           /* accept-queue link, in the listener's queue */
 	struct tcb *aq_head, *aq_tail; /* listener: children in ESTABLISHED+, oldest first */
-	int backlog, n_children;       /* listener: queue bound, children held */
+	int backlog;                   /* listener: listen()'s backlog bounds both queues */
+	int n_syn, n_acc;              /* listener: children half-open, in the accept queue */
 
 	/* timers: absolute deadlines in us, 0 when off */
 	uint64_t t_rexmt, t_persist, t_timewait, t_delack;
@@ -82,6 +83,8 @@ struct tcb {
 	uint32_t persist_ms;           /* current persist interval (backs off on its own) */
 	int probes;                    /* zero-window probes since the peer last answered */
 	bool force;                    /* persist timer: send what fits despite SWS and Nagle */
+	uint64_t chack_since;          /* RFC 5961 7: challenge ACKs counted since then ... */
+	int chack_count;               /* ... up to TCP_CHALLENGE_ACK_MAX a second */
 };
 
 struct stack {
@@ -94,6 +97,8 @@ struct stack {
 	struct tcb *conns[STACK_MAX_CONNS];
 	struct tcb *hash[STACK_HASH_BUCKETS];
 	uint64_t stats[STAT_COUNT];
+	uint8_t isn_key[16];           /* RFC 6528: the secret of the ISN hash, per run */
+	uint8_t cookie_key[16];        /* the secret of SYN cookies, per run */
 	uint8_t out[IP_HDR_LEN + TCP_HDR_LEN + 40 + 65536];  /* packets are built here */
 };
 
@@ -117,6 +122,8 @@ void tcp_retransmit_una(struct stack *s, struct tcb *tcb);
 void tcp_send_ack(struct stack *s, struct tcb *tcb);
 void tcp_send_rst(struct stack *s, struct tcb *tcb);
 void tcp_reply_rst(struct stack *s, const struct seg *sg);  /* 3.10.7.1 */
+void tcp_reply_cookie(struct stack *s, const struct seg *syn);
+void tcp_challenge_ack(struct stack *s, struct tcb *tcb);
 void tcp_output_probe(struct stack *s, struct tcb *tcb);
 uint32_t tcp_rcv_wnd(const struct tcb *tcb);
 uint32_t tcp_adv_left(const struct tcb *tcb);
@@ -156,7 +163,13 @@ struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lp
 void tcb_maybe_free(struct stack *s, struct tcb *tcb);
 struct tcb *tcb_lookup(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport);
 struct tcb *tcb_get(const struct stack *s, int h);
-uint32_t tcp_new_isn(struct stack *s);
+int tcb_alloc_bufs(struct tcb *tcb);
+uint32_t tcp_new_isn(const struct stack *s, uint32_t laddr, uint16_t lport,
+		     uint32_t raddr, uint16_t rport);
+
+/* tcp_syncookie.c */
+uint32_t tcp_cookie_make(const struct stack *s, const struct seg *syn);
+uint16_t tcp_cookie_check(const struct stack *s, const struct seg *ack);
 
 /* ring.c */
 int ring_init(struct ring *r, uint32_t cap);

@@ -26,6 +26,8 @@ void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind
 
 static void accept_queue_append(struct tcb *l, struct tcb *child)
 {
+	l->n_syn--;
+	l->n_acc++;
 	child->aq_next = NULL;
 	if (l->aq_tail)
 		l->aq_tail->aq_next = child;

@@ -93,7 +93,8 @@ void tcp_rexmt_restart(struct stack *s, struct tcb *tcb)
 static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 {
 	bool handshake = !tcb->syn_acked;
-	int limit = handshake ? TCP_SYN_RETRIES : TCP_DATA_RETRIES;
+	int limit = !handshake ? TCP_DATA_RETRIES : tcb->passive ? TCP_SYNACK_RETRIES :
+		    TCP_SYN_RETRIES;
 
 	tcb->t_rexmt = 0;
 	if (tcb->rexmt_count >= limit) {

@@ -58,7 +58,7 @@ int tcp_accept(struct stack *s, int lh)
 	l->aq_head = c->aq_next;
 	if (!l->aq_head)
 		l->aq_tail = NULL;
-	l->n_children--;
+	l->n_acc--;
 	c->listener = NULL;
 	c->aq_next = NULL;
 	c->user_ref = true;
@@ -90,8 +90,12 @@ int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, u
 		return -EADDRINUSE;
 	if (!(tcb = tcb_new(s, raddr, rport, lport)))
 		return -ENOBUFS;
+	if (tcb_alloc_bufs(tcb)) {
+		tcb_maybe_free(s, tcb);
+		return -ENOBUFS;
+	}
 	tcb->user_ref = true;
-	tcb->iss = tcp_new_isn(s);
+	tcb->iss = tcp_new_isn(s, tcb->laddr, lport, raddr, rport);
 	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
 	tcb->data_seq = tcb->iss + 1;
 	tcp_set_state(s, tcb, TCP_SYN_SENT, "active OPEN, sent SYN", "3.10.1");

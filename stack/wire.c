@@ -73,7 +73,13 @@ int ip_parse(struct ip_pkt *ip, const uint8_t *pkt, size_t len)
 	return 0;
 }
 
-/* RFC 9293 3.2: options are kind, length, value; only MSS is used here. */
+/* The length each known option kind must have: MSS 4, window scale 3 (RFC 7323),
+ * SACK permitted 2 (RFC 2018), timestamps 10 (RFC 7323). */
+static const uint8_t opt_len[9] = { [2] = 4, [3] = 3, [4] = 2, [8] = 10 };
+
+/* RFC 9293 3.2: options are kind, length, value; only MSS is used here. An option
+ * of length 0 or 1, one running past the header, or a known kind of the wrong
+ * length drops the segment (counted): MUST-64 asks only that it be survived. */
 static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 {
 	size_t i = 0;
@@ -88,12 +94,12 @@ static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 		}
 		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
 			return STAT_DROP_TCP_OPT;
-		if (kind == 2) {                   /* MSS, only meaningful on a SYN */
-			if (opt[i + 1] != 4)
-				return STAT_DROP_TCP_OPT;
-			if (sg->flags & TH_SYN)
-				sg->mss = get16(opt + i + 2);
-		}
+		if (kind < sizeof(opt_len) && opt_len[kind] && opt[i + 1] != opt_len[kind])
+			return STAT_DROP_TCP_OPT;      /* a known kind of the wrong length */
+		if (kind == 2 && (sg->flags & TH_SYN))   /* MSS, only meaningful on a SYN */
+			sg->mss = get16(opt + i + 2);
+		if (kind == 3 && (sg->flags & TH_SYN))   /* window scale: read, never used */
+			sg->wscale = opt[i + 2];
 		i += opt[i + 1];                   /* unknown kinds are skipped */
 	}
 	return 0;

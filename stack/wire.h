@@ -36,6 +36,8 @@ struct seg {
 	uint16_t wnd;               /* SEG.WND */
 	uint16_t up;                /* SEG.UP: parsed, never used as an index */
 	uint16_t mss;               /* MSS option, 0 when absent */
+	uint8_t wscale;             /* window scale shift on a SYN, 0 when absent (not used:
+	                               we never send the option, so no scaling is in force) */
 	const uint8_t *data;
 	uint32_t dlen;
 };

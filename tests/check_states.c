@@ -186,13 +186,13 @@ END_TEST
 START_TEST(syn_received_syn_ack_retransmitted_then_child_dropped_listener_stays)
 {
 	h_goto(h, TCP_SYN_RECEIVED);
-	for (int i = 0; i < TCP_SYN_RETRIES; i++) {
+	for (int i = 0; i < TCP_SYNACK_RETRIES; i++) {            /* Linux: tcp_synack_retries */
 		advance_ms(h, backed_off(TCP_RTO_INITIAL_MS, i) - 1);
 		expect_nothing_sent(h);
 		advance_ms(h, 1);
 		expect_sent(h, TH_SYN | TH_ACK, ISS, IRS + 1, 0);
 	}
-	advance_ms(h, backed_off(TCP_RTO_INITIAL_MS, TCP_SYN_RETRIES));
+	advance_ms(h, backed_off(TCP_RTO_INITIAL_MS, TCP_SYNACK_RETRIES));
 	expect_nothing_sent(h);
 	expect_state(h, TCP_LISTEN);                  /* the child is gone, the listener not */
 	CHECK_EQ(h, tcp_accept(h->s, h->lh), -EAGAIN);

@@ -81,9 +81,12 @@ struct harness *h_new_opts(int opts)
 {
 	struct harness *h = calloc(1, sizeof(*h));
 	const char *seed = getenv("TUNTCP_SEED");
-	struct stack_config cfg = { .addr = STACK_IP, .msl_ms = MSL_MS, .fixed_isn = 1, .isn = ISS,
+	struct stack_config cfg = { .addr = STACK_IP, .msl_ms = MSL_MS,
+				    .fixed_isn = !(opts & H_RANDOM_ISN), .isn = ISS,
 				    .no_delayed_ack = !(opts & H_DELAYED_ACK),
-				    .no_nagle = !(opts & H_NAGLE) };
+				    .no_nagle = !(opts & H_NAGLE),
+				    .syncookies = !!(opts & H_SYNCOOKIES),
+				    .abort_on_overflow = !!(opts & H_ABORT_ON_OVERFLOW) };
 	struct stack_env env = { .ctx = h, .emit = h_emit, .rand = h_rand, .trace = h_trace };
 
 	h->seed = seed ? (uint32_t)strtoul(seed, NULL, 0) : 12345u;

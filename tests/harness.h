@@ -45,7 +45,8 @@ struct harness {
 
 /* h_new(): ACKs go out at once and small segments are not held (delayed ACK and
  * Nagle off), so a story shows one segment per step; h_new_opts() turns them on. */
-enum { H_DELAYED_ACK = 1, H_NAGLE = 2 };
+enum { H_DELAYED_ACK = 1, H_NAGLE = 2, H_RANDOM_ISN = 4, H_SYNCOOKIES = 8,
+       H_ABORT_ON_OVERFLOW = 16 };
 struct harness *h_new(void);
 struct harness *h_new_opts(int opts);
 void h_free(struct harness *h);
