@@ -515,8 +515,8 @@ static int net_open_impair(struct net *n)
 struct net *net_start(const struct net_options *o)
 {
 	struct net *n = calloc(1, sizeof(*n));
-	struct stack_config cfg = { .addr = o->ip, .mtu = (uint16_t)o->mtu, .msl_ms = o->msl_ms,
-				    .fixed_isn = o->fixed_isn, .isn = o->isn,
+	struct stack_config cfg = { .addr = o->ip, .prefix = o->prefix, .mtu = (uint16_t)o->mtu,
+				    .msl_ms = o->msl_ms, .fixed_isn = o->fixed_isn, .isn = o->isn,
 				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
 				    .syncookies = o->syncookies,
 				    .abort_on_overflow = o->abort_on_overflow };

@@ -2,10 +2,17 @@
  * payload to ICMP or TCP. RFC 791, RFC 1122 3.2.1. Entry point: ip_input. */
 #include "tcp_priv.h"
 
-/* RFC 1122 3.2.1.3: a source that is zero, broadcast, multicast or ourselves is bogus. */
+/* RFC 1122 3.2.1.3: a source in 0/8 ("this network") or 127/8 (loopback, never
+ * from outside the host), a broadcast (limited, or our subnet's when its prefix is
+ * known), multicast, or ourselves is bogus. */
 static bool ip_src_bogus(const struct stack *s, uint32_t src)
 {
-	return src == 0 || src == 0xffffffffu || (src >> 28) == 0xe || src == s->cfg.addr;
+	int p = s->cfg.prefix;
+	uint32_t host = p > 0 && p < 31 ? 0xffffffffu >> p : 0;
+
+	return (src >> 24) == 0 || (src >> 24) == 127 || src == 0xffffffffu ||
+	       (src >> 28) == 0xe || src == s->cfg.addr ||
+	       (host && (src & ~host) == (s->cfg.addr & ~host) && (src & host) == host);
 }
 
 void ip_input(struct stack *s, const uint8_t *pkt, size_t len)

@@ -21,6 +21,7 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_WINDOW_PROBE] = "tcp zero-window probes sent",
 	[STAT_DELAYED_ACK] = "tcp delayed acks sent",
 	[STAT_CHALLENGE_ACK_LIMITED] = "tcp challenge acks not sent (rate limit)",
+	[STAT_OOW_ACK_LIMITED] = "tcp acks to out-of-window acks not sent (rate limit)",
 	[STAT_SYNCOOKIE_SENT] = "tcp syn cookies sent",
 	[STAT_SYNCOOKIE_OK] = "tcp connections from a syn cookie",
 	[STAT_TCP_WSCALE_BIG] = "tcp window scale above 14 (ignored)",

@@ -20,6 +20,7 @@ struct stack_env {
 
 struct stack_config {
 	uint32_t addr;             /* the stack's IPv4 address, host order */
+	int prefix;                /* its subnet's prefix length (24: /24), 0 if unknown */
 	uint16_t mtu;              /* 0: STACK_MTU */
 	uint32_t msl_ms;           /* 0: TCP_DEFAULT_MSL_MS; TIME-WAIT lasts 2*MSL */
 	int fixed_isn;             /* nonzero: every ISN is `isn` (reproducible captures) */
@@ -39,6 +40,7 @@ enum stat_id {
 	STAT_RTO_TIMEOUT, STAT_FAST_RETRANSMIT, STAT_DUPACK, STAT_TCP_OOO_QUEUED,
 	STAT_WINDOW_PROBE, STAT_DELAYED_ACK,
 	STAT_CHALLENGE_ACK_LIMITED,            /* a challenge ACK not sent: over the rate limit */
+	STAT_OOW_ACK_LIMITED,                  /* an ACK to an out-of-window ACK not sent: rate limit */
 	STAT_SYNCOOKIE_SENT, STAT_SYNCOOKIE_OK,
 	STAT_TCP_WSCALE_BIG,                   /* a window scale shift above 14 (RFC 7323: as 14) */
 	STAT_DROP_FIRST,                       /* drop reasons follow */

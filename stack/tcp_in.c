@@ -218,7 +218,13 @@ static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
 		return 0;
 	if (tcb->state == TCP_TIME_WAIT)
 		tcp_time_wait_refin(s, tcb, sg);
-	if (!(sg->flags & TH_RST))
+	if (sg->flags & TH_RST)
+		return STAT_DROP_TCP_SEQ;            /* never answered */
+	if (sg->flags & TH_SYN)
+		tcp_challenge_ack(s, tcb);           /* RFC 5961 4.2: whatever its SEQ */
+	else if (len == 0)
+		tcp_oow_ack(s, tcb);                 /* an ACK answering an ACK: rate-limited */
+	else
 		tcb->ack_now = true;                 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
 	return STAT_DROP_TCP_SEQ;
 }

@@ -130,6 +130,21 @@ void tcp_challenge_ack(struct stack *s, struct tcb *tcb)
 	stat_inc(s, STAT_CHALLENGE_ACK);
 }
 
+/* The ACK owed to an out-of-window segment without data: at most one per
+ * TCP_OOW_ACK_MS (as Linux), so two sides that each find the other's ACKs out of
+ * their window cannot start an endless ACK loop, and a flood of blind ACKs gets
+ * next to nothing back. Out-of-window data is always answered: its ACK may be the
+ * one the sender needs to move on. */
+void tcp_oow_ack(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->oow_ack_at && s->now - tcb->oow_ack_at < TCP_OOW_ACK_MS * 1000ull) {
+		stat_inc(s, STAT_OOW_ACK_LIMITED);
+		return;
+	}
+	tcb->oow_ack_at = s->now;
+	tcb->ack_now = true;
+}
+
 /* States in which data and FIN may be (re)transmitted. */
 static bool tcp_can_send_data(enum tcp_state st)
 {
@@ -182,12 +197,13 @@ static void tcp_rtt_karn(struct stack *s, struct tcb *tcb, uint32_t seq)
 }
 
 /* Build and send the segment at `seq` with dlen bytes; a FIN rides on the last byte. */
-static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t dlen)
+static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t dlen,
+			      bool fin_ok)
 {
 	uint32_t data_end = tcb->data_seq + tcb->sndq.len;
 	uint8_t flags = TH_ACK;
 
-	if (seq + dlen == data_end && tcb->fin_queued)
+	if (seq + dlen == data_end && tcb->fin_queued && fin_ok)
 		flags |= TH_FIN;
 	if (dlen && seq + dlen == data_end)
 		flags |= TH_PSH;
@@ -218,7 +234,7 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 		dlen = tcp_send_len(s, tcb, seq);
 		if (dlen == 0 && !(seq == data_end && tcb->fin_queued))
 			return false;
-		tcb->snd_nxt = seq + tcp_send_data(s, tcb, seq, dlen);
+		tcb->snd_nxt = seq + tcp_send_data(s, tcb, seq, dlen, true);
 	}
 	if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
 		tcb->snd_max = tcb->snd_nxt;
@@ -226,14 +242,22 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 }
 
 /* Fast retransmit and NewReno's partial ACK: the first unacknowledged segment
- * again, whatever the windows say; SND.NXT stays where it is. */
+ * again, whatever cwnd says, but only bytes sent before (up to SND.MAX), within
+ * the peer's window; the FIN too if it was sent. SND.NXT stays where it is. */
 void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
 {
 	uint32_t data_end = tcb->data_seq + tcb->sndq.len, seq = tcb->snd_una;
+	uint32_t sent_end = SEQ_LT(tcb->snd_max, data_end) ? tcb->snd_max : data_end;
+	uint32_t win_end = tcb->snd_una + tcb->snd_wnd, len;
+	bool fin_sent = SEQ_GT(tcb->snd_max, data_end);
 
 	if (!tcb->syn_acked || !tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
 		return;
-	tcp_send_data(s, tcb, seq, MIN(data_end - seq, tcb->snd_mss));
+	len = MIN(SEQ_GT(sent_end, seq) ? sent_end - seq : 0, tcb->snd_mss);
+	if (SEQ_LT(win_end, seq + len))
+		len = SEQ_GT(win_end, seq) ? win_end - seq : 0;
+	if (len || (fin_sent && seq == data_end))
+		tcp_send_data(s, tcb, seq, len, fin_sent);
 }
 
 /* RFC 9293 3.8.6.1: data waits, nothing is in flight to bring an ACK, and the

@@ -85,6 +85,7 @@ struct tcb {
 	bool force;                    /* persist timer: send what fits despite SWS and Nagle */
 	uint64_t chack_since;          /* RFC 5961 7: challenge ACKs counted since then ... */
 	int chack_count;               /* ... up to TCP_CHALLENGE_ACK_MAX a second */
+	uint64_t oow_ack_at;           /* when we last answered an out-of-window ACK */
 };
 
 struct stack {
@@ -124,6 +125,7 @@ void tcp_send_rst(struct stack *s, struct tcb *tcb);
 void tcp_reply_rst(struct stack *s, const struct seg *sg);  /* 3.10.7.1 */
 void tcp_reply_cookie(struct stack *s, const struct seg *syn);
 void tcp_challenge_ack(struct stack *s, struct tcb *tcb);
+void tcp_oow_ack(struct stack *s, struct tcb *tcb);
 void tcp_output_probe(struct stack *s, struct tcb *tcb);
 uint32_t tcp_rcv_wnd(const struct tcb *tcb);
 uint32_t tcp_adv_left(const struct tcb *tcb);

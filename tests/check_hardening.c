@@ -181,6 +181,28 @@ START_TEST(challenge_acks_are_rate_limited_per_connection)
 }
 END_TEST
 
+/* A flood of blind ACKs outside the window: one ACK back per TCP_OOW_ACK_MS (as
+ * Linux), so neither a flood nor two confused peers make an endless ACK loop. A
+ * blind SYN outside the window still gets its challenge ACK (RFC 5961 4.2). */
+START_TEST(out_of_window_acks_are_answered_at_a_limited_rate)
+{
+	h_passive_established(h);
+	for (int i = 0; i < 100; i++)
+		peer_sends(h, TH_ACK, IRS + 1 + 200000 + (uint32_t)i, ISS + 1, NULL, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1, 0);
+	expect_nothing_sent(h);
+	expect_stat(h, STAT_OOW_ACK_LIMITED, 99);
+	advance_ms(h, TCP_OOW_ACK_MS);
+	peer_sends(h, TH_ACK, IRS + 1 + 300000, ISS + 1, NULL, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1, 0);
+	peer_sends(h, TH_SYN, IRS + 400000, 0, NULL, 0);          /* outside the window */
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1, 0);
+	expect_stat(h, STAT_CHALLENGE_ACK, 1);
+	peer_sends(h, TH_ACK, IRS + 1 - 5000, ISS + 1, "old", 3);  /* old data: always answered */
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1, 0);
+}
+END_TEST
+
 /* ---- RFC 6528 ISNs ---- */
 
 START_TEST(siphash_matches_the_paper)
@@ -424,6 +446,7 @@ Suite *suite(void)
 	tcase_add_test(tc, options_mss_of_0_and_1);
 	tcase_add_test(tc, urgent_pointer_past_the_data_is_ignored);
 	tcase_add_test(tc, challenge_acks_are_rate_limited_per_connection);
+	tcase_add_test(tc, out_of_window_acks_are_answered_at_a_limited_rate);
 	tcase_add_test(tc, siphash_matches_the_paper);
 	tcase_add_test(tc, isn_is_a_clock_plus_a_keyed_hash_of_the_4_tuple);
 	tcase_add_test(tc, listen_half_open_queue_full_drops_the_syn);

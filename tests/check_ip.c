@@ -152,6 +152,25 @@ START_TEST(ip_broadcast_source_is_dropped)
 }
 END_TEST
 
+/* RFC 1122 3.2.1.3: sources in 0/8, 127/8, multicast, and our own address */
+START_TEST(ip_bogus_sources_are_dropped)
+{
+	static const uint8_t src[][4] = { { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, { 127, 0, 0, 1 },
+					  { 127, 9, 9, 9 }, { 224, 0, 0, 1 }, { 239, 1, 1, 1 },
+					  { 10, 0, 0, 2 }, { 10, 0, 0, 255 } };   /* 10.0.0.2/24 */
+
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		uint8_t p[64];
+		echo_request(p);
+		memcpy(p + 12, src[i], 4);
+		fix_ip_cksum(p);
+		peer_sends_raw(h, p, 36);
+		expect_nothing_sent(h);
+		expect_stat(h, STAT_DROP_IP_SRC, i + 1);
+	}
+}
+END_TEST
+
 START_TEST(ip_unknown_protocol_is_dropped)
 {
 	uint8_t p[64];
@@ -274,6 +293,7 @@ int main(void)
 	tcase_add_test(tc, ip_fragment_is_dropped);
 	tcase_add_test(tc, ip_not_our_address_is_dropped);
 	tcase_add_test(tc, ip_broadcast_source_is_dropped);
+	tcase_add_test(tc, ip_bogus_sources_are_dropped);
 	tcase_add_test(tc, ip_unknown_protocol_is_dropped);
 	tcase_add_test(tc, ip_options_are_skipped_and_the_payload_still_served);
 	tcase_add_test(tc, icmp_bad_checksum_is_dropped);

@@ -81,7 +81,7 @@ struct harness *h_new_opts(int opts)
 {
 	struct harness *h = calloc(1, sizeof(*h));
 	const char *seed = getenv("TUNTCP_SEED");
-	struct stack_config cfg = { .addr = STACK_IP, .msl_ms = MSL_MS,
+	struct stack_config cfg = { .addr = STACK_IP, .prefix = 24, .msl_ms = MSL_MS,
 				    .fixed_isn = !(opts & H_RANDOM_ISN), .isn = ISS,
 				    .no_delayed_ack = !(opts & H_DELAYED_ACK),
 				    .no_nagle = !(opts & H_NAGLE),
