@@ -153,7 +153,7 @@ static void tcp_established(struct stack *s, struct tcb *tcb, const char *cause,
 }
 
 static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg);
-static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg);
+static void tcp_rcv_fin(struct stack *s, struct tcb *tcb);
 
 /* 3.10.7.3: SYN-SENT. Check the ACK, then RST, then SYN. */
 static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
@@ -187,7 +187,7 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 	sg->flags &= (uint8_t)~TH_SYN;                /* text or FIN: from the sixth step on */
 	sg->seq++;
 	if (tcp_rcv_text(s, tcb, sg) == 0 && tcb->state != TCP_CLOSED)
-		tcp_rcv_fin(s, tcb, sg);
+		tcp_rcv_fin(s, tcb);
 	return 0;
 }
 
@@ -297,12 +297,6 @@ static int tcp_rcv_syn(struct stack *s, struct tcb *tcb)
 	return STAT_DROP_TCP_SYN;
 }
 
-/* Is the segment's FIN the next thing to process (after its text)? */
-static bool tcp_fin_next(const struct tcb *tcb, const struct seg *sg)
-{
-	return (sg->flags & TH_FIN) && sg->seq == tcb->rcv_nxt;
-}
-
 /* 3.10.7.4 fifth, SYN-RECEIVED: the ACK of our SYN completes the handshake.
  * (Also FIN-WAIT-1 when CLOSE came in SYN-RECEIVED: the ACK still has to cover the SYN.) */
 static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const struct seg *sg)
@@ -350,7 +344,8 @@ static bool tcp_is_dupack(const struct tcb *tcb, const struct seg *orig)
 	       tcb->snd_max != tcb->snd_una;
 }
 
-/* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means.
+/* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means in
+ * CLOSING and LAST-ACK (FIN-WAIT-1: tcp_fin_wait_1_acked, after the FIN step).
  * `orig` is the segment as it arrived, before trimming. */
 static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 		       const struct seg *orig)
@@ -375,10 +370,6 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 	if (!tcp_fin_acked(tcb))
 		return 0;
 	switch (tcb->state) {
-	case TCP_FIN_WAIT_1:     /* with a FIN in this segment: straight to TIME-WAIT (eighth) */
-		if (!tcp_fin_next(tcb, sg))
-			tcp_set_state(s, tcb, TCP_FIN_WAIT_2, "rcvd ACK of FIN", "3.10.7.4");
-		break;
 	case TCP_CLOSING:
 		tcp_set_state(s, tcb, TCP_TIME_WAIT, "rcvd ACK of FIN", "3.10.7.4");
 		break;
@@ -391,6 +382,31 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 	return 0;
 }
 
+/* Where the peer's stream ends, noted before its text is taken: nothing exists
+ * past a FIN, so data held past it is cut away, and of two FINs (a peer gone
+ * wrong) the earlier one counts. */
+static void tcp_fin_note(struct tcb *tcb, const struct seg *sg)
+{
+	uint32_t fin = sg->seq + sg->dlen;
+
+	if (!(sg->flags & TH_FIN) || tcb->fin_rcvd ||
+	    (tcb->fin_pending && !SEQ_LT(fin, tcb->fin_seq)))
+		return;
+	tcb->fin_pending = true;
+	tcb->fin_seq = fin;
+	tcp_reasm_cut(tcb, fin);
+	tcb->ack_now = true;
+}
+
+/* 3.10.7.4 fifth, FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter
+ * FIN-WAIT-2". Done after the eighth step, so that a FIN and the ACK of ours in
+ * one segment take FIN-WAIT-1 straight to TIME-WAIT, as the eighth step says. */
+static void tcp_fin_wait_1_acked(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->state == TCP_FIN_WAIT_1 && tcp_fin_acked(tcb))
+		tcp_set_state(s, tcb, TCP_FIN_WAIT_2, "rcvd ACK of FIN", "3.10.7.4");
+}
+
 /* 3.10.7.4 seventh: text goes to the receive queue, in order or held past a
  * hole (tcp_reasm.c). In-order text may wait for a delayed ACK; anything out of
  * order, or filling a hole, is ACKed at once (RFC 5681 4.2). */
@@ -399,6 +415,7 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 	bool in_order = sg->seq == tcb->rcv_nxt && tcb->n_ooo == 0;
 	int r;
 
+	tcp_fin_note(tcb, sg);
 	if (sg->dlen == 0)
 		return 0;
 	if (tcb->state != TCP_ESTABLISHED && tcb->state != TCP_FIN_WAIT_1 &&
@@ -421,15 +438,9 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 }
 
 /* 3.10.7.4 eighth: the peer's FIN ends its stream, once every byte before it is
- * here: a FIN past a hole waits (fin_pending) until the hole is filled. */
-static void tcp_rcv_fin(struct stack *s, struct tcb *tcb, const struct seg *sg)
+ * here: a FIN past a hole waits (fin_pending, tcp_fin_note) until it is filled. */
+static void tcp_rcv_fin(struct stack *s, struct tcb *tcb)
 {
-	if ((sg->flags & TH_FIN) && !tcb->fin_rcvd && !tcb->fin_pending) {
-		tcb->fin_pending = true;
-		tcb->fin_seq = sg->seq + sg->dlen;
-		tcp_reasm_cut(tcb, tcb->fin_seq);
-		tcb->ack_now = true;
-	}
 	if (!tcb->fin_pending || tcb->fin_seq != tcb->rcv_nxt)
 		return;
 	tcb->fin_pending = false;
@@ -495,10 +506,13 @@ static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 	if ((r = tcp_rcv_ack(s, tcb, sg, &orig)) || tcb->state == TCP_CLOSED)
 		return r;
 	/* sixth: URG: not implemented, the urgent pointer is never used */
-	if ((r = tcp_rcv_text(s, tcb, sg)) || tcb->state == TCP_CLOSED)  /* seventh */
+	r = tcp_rcv_text(s, tcb, sg);                /* seventh */
+	if (tcb->state == TCP_CLOSED)
 		return r;
-	tcp_rcv_fin(s, tcb, sg);                     /* eighth */
-	return 0;
+	if (!r)
+		tcp_rcv_fin(s, tcb);                 /* eighth */
+	tcp_fin_wait_1_acked(s, tcb);
+	return r;
 }
 
 /* Connections first, then listeners; a CLOSED TCB still held by its user is no
