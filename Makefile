@@ -42,6 +42,7 @@ test: deps all
 	@tests/run-unit.sh $(CHECK_TESTS:%=$(B)/tests/%)
 	@$(MAKE) --no-print-directory sanitize
 	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory clang; fi
+	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory fuzz-replay; fi
 	@tests/integration/run.sh
 
 unit: all
@@ -70,3 +71,53 @@ clang:
 	@$(MAKE) --no-print-directory B=$(B)/clang CC=clang all >/dev/null && echo "clang: -Wall -Wextra -Werror build clean"
 
 .PHONY: sanitize clang
+
+# libFuzzer on the core (tests/fuzz/README.md): `make fuzz` fuzzes for FUZZ_TIME
+# seconds from the seed corpus tests/fuzz/corpus, with a scratch corpus in
+# build/fuzz/corpus; it fails, naming the reproducer, on a crash, leak, sanitizer
+# report or broken invariant. `make fuzz-replay` runs the seeds and the saved
+# reproducers (tests/fuzz/regress) once; `make fuzz-cov` reports the line coverage
+# of stack/ by the seeds and the scratch corpus (llvm-cov).
+FUZZ_TIME   ?= 60
+FUZZ_ARGS   ?=
+FUZZ_CC     ?= clang
+FUZZ_FLAGS  := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DINTERNAL_CHECKS
+FUZZ_SRC    := tests/fuzz/fuzz_stack.c $(STACK_SRC)
+FUZZ_HAVE_CC = @command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "fuzz: $(FUZZ_CC) not found; libFuzzer \
+	needs clang (as root, tests/deps.sh installs it; or: apt-get install clang)"; exit 1; }
+
+$(B)/fuzz/fuzz_stack: $(FUZZ_SRC) $(wildcard stack/*.h)
+	$(FUZZ_HAVE_CC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Istack -o $@ $(FUZZ_SRC)
+
+fuzz: $(B)/fuzz/fuzz_stack
+	@tests/fuzz/run.sh $< $(FUZZ_TIME) $(FUZZ_ARGS)
+
+fuzz-replay: $(B)/fuzz/fuzz_stack
+	@$< $(wildcard tests/fuzz/corpus/* tests/fuzz/regress/*) >$(B)/fuzz/replay.log 2>&1 && \
+		echo "fuzz-replay: $(words $(wildcard tests/fuzz/corpus/* tests/fuzz/regress/*)) inputs, all passed" || \
+		{ grep -B2 -A30 -E 'INVARIANT|ERROR|runtime error' $(B)/fuzz/replay.log | head -n 60; \
+		  grep '^Running:' $(B)/fuzz/replay.log | tail -n 1; exit 1; }
+
+# Coverage: the driver without sanitizers, built for llvm-cov, replays the corpora.
+FUZZ_COV_FLAGS := -std=c17 -D_GNU_SOURCE -g -O0 -fprofile-instr-generate -fcoverage-mapping \
+		  -DFUZZ_STANDALONE -DINTERNAL_CHECKS
+fuzz-cov:
+	$(FUZZ_HAVE_CC)
+	@command -v llvm-profdata >/dev/null && command -v llvm-cov >/dev/null || \
+		{ echo "fuzz-cov: needs llvm-profdata and llvm-cov (apt-get install llvm)"; exit 1; }
+	@mkdir -p $(B)/fuzz/cov $(B)/fuzz/corpus
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -Istack -o $(B)/fuzz/cov/fuzz_stack_cov $(FUZZ_SRC)
+	@rm -f $(B)/fuzz/cov/*.profraw
+	@LLVM_PROFILE_FILE=$(B)/fuzz/cov/replay-%4m.profraw $(B)/fuzz/cov/fuzz_stack_cov tests/fuzz/corpus \
+		$(B)/fuzz/corpus $(wildcard tests/fuzz/regress/*) 2>&1 | grep -E '^fuzz_stack: ' || true
+	$(Q)llvm-profdata merge -sparse -o $(B)/fuzz/cov/replay.profdata $(B)/fuzz/cov/*.profraw
+	$(Q)llvm-cov report $(B)/fuzz/cov/fuzz_stack_cov -instr-profile=$(B)/fuzz/cov/replay.profdata $(STACK_SRC)
+	@llvm-cov show $(B)/fuzz/cov/fuzz_stack_cov -instr-profile=$(B)/fuzz/cov/replay.profdata \
+		-show-line-counts-or-regions $(STACK_SRC) >$(B)/fuzz/cov/stack.txt && \
+		echo "fuzz-cov: annotated source in $(B)/fuzz/cov/stack.txt"
+
+.PHONY: fuzz fuzz-replay fuzz-cov

@@ -1,19 +1,52 @@
-/* fuzz_stack.c - libFuzzer driver for tuntcp's core (stack/ *.c). A first version,
- * kept for issue 4 (which makes it `make fuzz` with a seed corpus).
+/* fuzz_stack.c - libFuzzer driver for tuntcp's core (stack/ *.c): arbitrary
+ * packets, user calls and time, fed to one stack in every state, with the
+ * stack's invariants checked after every step. `make fuzz` builds and runs it;
+ * tests/fuzz/README.md says how, and how to replay and read a crash.
  *
- * Build:  clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *             -DINTERNAL_CHECKS -Istack tests/fuzz/fuzz_stack.c stack/ *.c -o fuzz_stack
- * Decode an input:  FUZZ_VERBOSE=1 ./fuzz_stack crash-file
+ * Build by hand:
+ *     clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+ *           -DINTERNAL_CHECKS -Istack tests/fuzz/fuzz_stack.c stack/ *.c -o fuzz_stack
+ * Replay:   ./fuzz_stack crash-file            (FUZZ_VERBOSE=1: every step, segment, TCB)
+ * States:   FUZZ_STATS=1 ./fuzz_stack -runs=0 tests/fuzz/corpus   (transitions reached)
+ * Without libFuzzer (-DFUZZ_STANDALONE, any compiler): ./fuzz_stack FILE|DIR...
  *
- * Input = 1 setup byte, then commands (one opcode byte + operands; reads past the
- * end give 0). The driver plays the peer 10.0.0.1 (and 10.0.0.9 for "raw-fixed"
- * packets), keeps a model of every 4-tuple it has seen the stack use, and checks
- * invariants after every command (abort() on violation). */
+ * An input is 2 setup bytes, then commands: an opcode byte and its operands
+ * (reading past the end gives zeros); tests/fuzz/mkseeds.py writes them. The
+ * driver plays the peer 10.0.0.1 (and 10.0.0.9 for raw packets and SYN floods,
+ * whose streams it does not model). It keeps, per 4-tuple, what the stack sent
+ * (ISS, highest sequence, last ACK and window), so segments can be built from
+ * fields relative to the connection's real sequence numbers: most are acceptable,
+ * and a connection goes through every state.
+ *
+ * Checks (abort() with "INVARIANT FAILED" on violation):
+ *  - every packet the stack emits parses, checksums, comes from its address,
+ *    fits the MTU, has no SYN with RST/FIN; no RST answers a RST (RFC 9293 MUST);
+ *    data bytes are the ones the user wrote, in stream order; the ACK number and
+ *    the right window edge never go back (no shrinking window, 3.8.6.2.2);
+ *    new data stays inside the peer's window and the congestion window;
+ *  - the user gets exactly the bytes the peer sent, in order, each once; every
+ *    byte the stack acknowledged is read or queued, every byte the user wrote is
+ *    acknowledged or queued;
+ *  - with INTERNAL_CHECKS (tcp_priv.h): sequence variables ordered, nothing sent
+ *    past SND.MAX, queues and reassembly pieces consistent, listener queues count
+ *    right, TIME-WAIT/SYN states have their timers, a connection owing data or a
+ *    FIN has a retransmission or persist timer, received data has its ACK sent or
+ *    a delayed-ACK timer armed (at most TCP_DELACK_MS away), no ACK left pending,
+ *    no CLOSED TCB nobody holds, no orphan without a timer;
+ *  - liveness at the end of every input: the user releases every handle, the
+ *    peer falls silent, and the stack must free every TCB within bounded virtual
+ *    time and a bounded number of timer events. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "config.h"
 #include "stack.h"
 #include "tcp.h"
 #include "trace.h"
@@ -25,24 +58,46 @@
 #define US_IP    0x0a000002u
 #define PEER_IP  0x0a000001u
 #define OTHER_IP 0x0a000009u
-#define MAXT 24
-#define MAXH 32
-#ifndef SEQ_GT
-#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define MAXT 24                 /* 4-tuples modelled */
+#define MAXH 32                 /* handles held */
+#define MAX_STEPS 400
+#define MSL_MS 100              /* TIME-WAIT is 200 ms of virtual time */
+/* The checks scan all STACK_MAX_CONNS slots after every step: coverage callbacks
+ * there guide nothing and cost a fifth of the time. */
+#if defined(__clang__) && __clang_major__ >= 13
+#define NOCOV __attribute__((no_sanitize("coverage")))
+#else
+#define NOCOV
 #endif
+#define S_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define S_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+#define S_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+
+/* Opcodes: the byte modulo OP_COUNT. tests/fuzz/mkseeds.py writes the same. */
+enum {
+	OP_RAW, OP_RAWFIX, OP_SEG, OP_TIME, OP_SEND, OP_RECV, OP_CLOSE, OP_SHUTDOWN,
+	OP_ABORT, OP_RELEASE, OP_ACCEPT, OP_CONNECT, OP_LISTEN, OP_SYN, OP_BULK, OP_PEER,
+	OP_RUN, OP_FLOOD, OP_COUNT
+};
 
 struct in { const uint8_t *p; size_t n, i; };
 static uint8_t u8(struct in *in) { return in->i < in->n ? in->p[in->i++] : 0; }
 static uint16_t u16(struct in *in) { uint16_t a = u8(in); return (uint16_t)(a << 8 | u8(in)); }
 static uint32_t u32(struct in *in) { uint32_t a = u16(in); return a << 16 | u16(in); }
 
+/* One 4-tuple as the peer sees it. "our" = what the stack sent. An incarnation
+ * of a connection starts with the stack's SYN (or SYN,ACK). */
 struct tup {
 	uint32_t raddr; uint16_t rport, lport;
-	uint32_t peer_iss, peer_nxt;      /* what the peer (this driver) sent */
-	int have_ack; uint32_t our_ack;   /* last ACK the stack sent: its RCV.NXT */
-	int have_iss; uint32_t our_iss, our_max;
+	uint32_t peer_iss, peer_nxt;      /* the peer's (this driver's) sequence numbers */
+	uint32_t peer_ack; uint16_t peer_wnd;  /* the last ACK and window the peer sent */
+	bool have_iss; uint32_t our_iss;  /* the stack's ISS (from its SYN) */
+	uint32_t our_max;                 /* highest sequence the stack sent, + 1 */
+	bool have_ack; uint32_t our_ack;  /* last ACK the stack sent: its RCV.NXT */
+	uint32_t our_edge;                /* our_ack + window of that ACK */
+	bool fin_sent; uint32_t our_fin;  /* the stack's FIN, and its sequence number */
 };
-struct hnd { int h; int held; int listener; uint64_t sent; int have_last; uint8_t last_rx; };
+struct hnd { int h; bool held, listener, have_last; uint64_t sent, rcvd; uint8_t last_rx; };
 
 static struct {
 	struct stack *s;
@@ -50,18 +105,28 @@ static struct {
 	uint32_t rng;
 	struct tup t[MAXT]; int nt;
 	struct hnd h[MAXH]; int nh;
-	int verbose, small_cap;
-	uint64_t stack_now;            /* the last `now` the stack was given */
+	bool verbose, small_cap, in_rst;
+	uint16_t mtu;
 	unsigned long nev;
 	char *tbuf;                       /* 512 bytes, formatter output goes at its end */
+	unsigned long trans[TCP_NSTATES][TCP_NSTATES];   /* FUZZ_STATS */
+	unsigned long inputs;
+	bool stats;
+	uint32_t msl_ms;
+	uint16_t flood_port;              /* next source port of cmd_flood */
+	bool synack_seen; uint32_t synack_seq;  /* the last SYN,ACK to 10.0.0.9 (cmd_flood) */
+	uint16_t synack_dport;
+	uint64_t pkts_in, pkts_out;       /* what the stack's counters must say */
 } G;
 
-static uint8_t sendbuf[300000], recvbuf[70000];
+static uint8_t txbuf[65536 + 300000], recvbuf[70000];   /* txbuf[k] = tx_pat(k) */
 static void check_internal(void);
 
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
 	va_list ap;
+
 	if (!G.verbose)
 		return;
 	fprintf(stderr, "[t=%llu.%06llu] ", (unsigned long long)(G.now / 1000000),
@@ -75,9 +140,10 @@ static void say(const char *fmt, ...)
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "INVARIANT FAILED %s:%d: %s: ", \
 	__FILE__, __LINE__, #c); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); abort(); } } while (0)
 
+/* The byte the user writes at stream offset k. */
 static uint8_t tx_pat(uint64_t k) { return (uint8_t)(k + (k >> 8) * 7); }
 
-static struct tup *tup_find(uint32_t raddr, uint16_t rport, uint16_t lport, int create)
+static struct tup *tup_find(uint32_t raddr, uint16_t rport, uint16_t lport, bool create)
 {
 	for (int i = 0; i < G.nt; i++)
 		if (G.t[i].raddr == raddr && G.t[i].rport == rport && G.t[i].lport == lport)
@@ -86,49 +152,88 @@ static struct tup *tup_find(uint32_t raddr, uint16_t rport, uint16_t lport, int 
 		return NULL;
 	struct tup *t = &G.t[G.nt++];
 	memset(t, 0, sizeof(*t));
-	t->raddr = raddr; t->rport = rport; t->lport = lport;
+	t->raddr = raddr;
+	t->rport = rport;
+	t->lport = lport;
 	t->peer_iss = t->peer_nxt = 0x10000000u * (uint32_t)G.nt - 7;
+	t->peer_wnd = 65535;
 	return t;
 }
 
 /* ---- env ---- */
+
 static void fz_emit(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct ip_pkt ip;
 	struct seg sg;
+	struct tup *t;
+	uint32_t end;
+
 	(void)ctx;
+	G.pkts_out++;
 	CHECK(ip_parse(&ip, pkt, len) == 0, "stack emitted an invalid IPv4 packet (len %zu)", len);
 	CHECK(ip.src == US_IP, "emitted src %08x", ip.src);
 	if (ip.proto != IPPROTO_TCP_)
 		return;
-	CHECK(len <= 1500, "emitted TCP packet of %zu bytes > MTU", len);
+	CHECK(len <= G.mtu, "emitted TCP packet of %zu bytes > MTU %u", len, G.mtu);
 	CHECK(tcp_parse(&sg, &ip) == 0, "emitted TCP segment does not parse/checksum");
 	CHECK(!((sg.flags & TH_SYN) && (sg.flags & (TH_RST | TH_FIN))), "flags %02x", sg.flags);
-	if (sg.flags & TH_RST)
+	if (sg.flags & TH_RST) {
+		CHECK(!G.in_rst, "the stack answered a RST with a RST (seq %u)", sg.seq);
 		return;
-	struct tup *t = tup_find(sg.dst, sg.dport, sg.sport, 1);
-	if (!t)
-		return;
-	uint32_t end = sg.seq + seg_len(&sg);
-	if (sg.flags & TH_SYN) {
-		if (!t->have_iss || t->our_iss != sg.seq) {
-			t->have_iss = 1;
-			t->our_iss = sg.seq;
-			t->our_max = end;
-		}
 	}
-	if (t->have_iss && SEQ_GT(end, t->our_max))
+	if ((sg.flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && sg.dst == OTHER_IP) {
+		G.synack_seen = true;
+		G.synack_seq = sg.seq;
+		G.synack_dport = sg.dport;
+	}
+	if (!(t = tup_find(sg.dst, sg.dport, sg.sport, true)))
+		return;
+	end = sg.seq + seg_len(&sg);
+	if (sg.flags & TH_SYN) {             /* a new incarnation, or the SYN again */
+		t->have_iss = true;
+		t->our_iss = sg.seq;
 		t->our_max = end;
-	if (sg.flags & TH_ACK) {
-		t->have_ack = 1;
-		t->our_ack = sg.ack;
+		t->have_ack = t->fin_sent = false;
 	}
-	if (sg.dlen && t->have_iss)
-		for (uint32_t i = 0; i < sg.dlen; i++) {
-			uint32_t k = sg.seq + i - t->our_iss - 1;
-			CHECK(sg.data[i] == tx_pat(k), "emitted data byte at seq %u (stream offset %u) is %02x, user wrote %02x",
-			      sg.seq + i, k, sg.data[i], tx_pat(k));
+	if (!t->have_iss)
+		return;
+	if (sg.dlen && S_GT(sg.seq + sg.dlen, t->our_max)) {
+		uint32_t dend = sg.seq + sg.dlen;
+#ifdef INTERNAL_CHECKS
+		const struct tcb *c = tcb_lookup(G.s, sg.dst, sg.dport, sg.sport);
+		if (c && c->iss == t->our_iss) {
+			CHECK(S_LEQ(dend, c->snd_una + c->snd_wnd), "new data up to %u past the peer's window "
+			      "(SND.UNA %u + SND.WND %u)", dend, c->snd_una, c->snd_wnd);
+			CHECK(S_LEQ(dend, c->snd_una + c->cwnd + 2u * c->snd_mss), "new data up to %u past the "
+			      "congestion window (SND.UNA %u + cwnd %u + 2 SMSS)", dend, c->snd_una, c->cwnd);
 		}
+#endif
+		(void)dend;
+	}
+	if (S_GT(end, t->our_max))
+		t->our_max = end;
+	if (sg.flags & TH_FIN) {
+		uint32_t f = sg.seq + sg.dlen;
+		CHECK(!t->fin_sent || t->our_fin == f, "the stack sent FINs at %u and at %u", t->our_fin, f);
+		t->fin_sent = true;
+		t->our_fin = f;
+	}
+	if (sg.flags & TH_ACK) {
+		if (t->have_ack && !(sg.flags & TH_SYN)) {
+			CHECK(S_GEQ(sg.ack, t->our_ack), "the ACK went back from %u to %u", t->our_ack, sg.ack);
+			CHECK(S_GEQ(sg.ack + sg.wnd, t->our_edge), "the window shrank: right edge %u, was %u "
+			      "(ack %u wnd %u)", sg.ack + sg.wnd, t->our_edge, sg.ack, sg.wnd);
+		}
+		t->have_ack = true;
+		t->our_ack = sg.ack;
+		t->our_edge = sg.ack + sg.wnd;
+	}
+	for (uint32_t i = 0; i < sg.dlen; i++) {
+		uint32_t k = sg.seq + i - t->our_iss - 1;
+		CHECK(sg.data[i] == tx_pat(k), "emitted data byte at seq %u (stream offset %u) is %02x, "
+		      "the user wrote %02x", sg.seq + i, k, sg.data[i], tx_pat(k));
+	}
 }
 
 static uint32_t fz_rand(void *ctx)
@@ -144,18 +249,23 @@ static void fz_trace(void *ctx, const struct trace_event *ev)
 {
 	char *end = G.tbuf + 512;
 	size_t cap, r;
+
 	(void)ctx;
 	G.nev++;
 	CHECK(ev->now == G.now, "trace event time %llu != now %llu", (unsigned long long)ev->now,
 	      (unsigned long long)G.now);
-	cap = G.small_cap ? 1 + G.nev % 64 : 512;
+	if (ev->kind == TRACE_STATE && (unsigned)ev->from < TCP_NSTATES && (unsigned)ev->to < TCP_NSTATES)
+		G.trans[ev->from][ev->to]++;
+	if (G.nev > 64 && G.nev % 4 && !G.verbose)
+		return;            /* the formatters' cost: all of the first events, then one in 4 */
+	cap = G.small_cap ? G.nev % 64 : 512;
 	r = trace_format(ev, end - cap, cap);
-	CHECK(r < cap && strlen(end - cap) == r, "trace_format returned %zu, strlen %zu, cap %zu", r,
-	      strlen(end - cap), cap);
+	CHECK(cap ? r < cap && strlen(end - cap) == r : r == 0, "trace_format returned %zu, cap %zu", r, cap);
 	if (G.verbose && ev->kind != TRACE_USER) {
 		char line[512];
 		trace_format(ev, line, sizeof line);
-		say("    %s %s", ev->kind == TRACE_SEG_IN ? "in " : ev->kind == TRACE_SEG_OUT ? "out" : "   ", line);
+		say("    %s %s", ev->kind == TRACE_SEG_IN ? "in " : ev->kind == TRACE_SEG_OUT ? "out" : "   ",
+		    line);
 	}
 	if (ev->pkt) {
 		cap = 1 + (G.nev * 7) % 200;
@@ -164,23 +274,30 @@ static void fz_trace(void *ctx, const struct trace_event *ev)
 	}
 }
 
-/* ---- peer side ---- */
+/* ---- the peer ---- */
+
 static void input(const uint8_t *pkt, size_t len)
 {
-	G.stack_now = G.now;
+	struct ip_pkt ip;
+
+	/* a RST (checksum or not: a bad one is dropped, and answered by nothing) */
+	G.in_rst = ip_parse(&ip, pkt, len) == 0 && ip.proto == IPPROTO_TCP_ &&
+		   ip.payload_len >= 20 && (ip.payload[13] & TH_RST);
+	G.pkts_in++;
 	stack_input(G.s, G.now, pkt, len);
+	G.in_rst = false;
 }
 
-/* A TCP segment to tuple t with checksums fixed. opt/optlen: raw option bytes
- * (padded with zeros to a multiple of 4, at most 40). Data follows the pattern
- * byte(seq) = seq & 0xff so the receive side can be checked. */
+/* A TCP segment to tuple t with checksums right. opt/optlen: raw option bytes
+ * (padded with zeros to a multiple of 4, at most 40). The data follows the
+ * pattern byte(seq) = seq & 0xff, so the receiving side can be checked. */
 static void send_seg(struct tup *t, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		     const uint8_t *opt, size_t optlen, uint32_t dlen)
 {
 	static uint8_t b[20 + 60 + 1600];
 	size_t ol = (optlen + 3) & ~(size_t)3, hl = 20 + ol, tl;
 	uint8_t *tp = b + 20;
-	uint32_t dseq = seq + !!(flags & TH_SYN);
+	uint32_t dseq = seq + !!(flags & TH_SYN), end;
 
 	if (dlen > 1600 - 20 - hl)
 		dlen = (uint32_t)(1600 - 20 - hl);
@@ -205,8 +322,15 @@ static void send_seg(struct tup *t, uint8_t flags, uint32_t seq, uint32_t ack, u
 	put32(b + 12, t->raddr);
 	put32(b + 16, US_IP);
 	put16(b + 10, inet_fold(inet_sum(b, 20, 0)));
-	if (SEQ_GT(seq + dlen + !!(flags & TH_SYN) + !!(flags & TH_FIN), t->peer_nxt))
-		t->peer_nxt = seq + dlen + !!(flags & TH_SYN) + !!(flags & TH_FIN);
+	end = seq + dlen + !!(flags & TH_SYN) + !!(flags & TH_FIN);
+	if (t->have_ack && !(flags & TH_SYN) && S_GT(end, t->our_edge))
+		end = t->our_edge;     /* past the window the stack advertised: not taken, sent again */
+	if (!(flags & TH_RST) && S_GT(end, t->peer_nxt))
+		t->peer_nxt = end;
+	if (flags & TH_ACK) {
+		t->peer_ack = ack;
+		t->peer_wnd = wnd;
+	}
 	say("peer %08x:%u > :%u flags %02x seq %u ack %u wnd %u optlen %zu dlen %u", t->raddr,
 	    t->rport, t->lport, flags, seq, ack, wnd, optlen, dlen);
 	input(b, 20 + tl);
@@ -214,22 +338,39 @@ static void send_seg(struct tup *t, uint8_t flags, uint32_t seq, uint32_t ack, u
 
 static const uint8_t mss_opt_1460[4] = { 2, 4, 0x05, 0xb4 };
 
-/* ---- handles ---- */
-static struct hnd *hnd_add(int h, int listener)
+/* The stack's RCV.NXT as its last ACK said (cmd_seg's offsets start there). */
+static uint32_t rcv_nxt_of(const struct tup *t) { return t->have_ack ? t->our_ack : t->peer_nxt; }
+/* Where a peer that behaves sends next: its own SND.NXT (the stack's ACKs may lag,
+ * delayed), as long as that lies inside the window the stack last advertised;
+ * past it the stack will have trimmed or dropped what was sent, and the peer
+ * goes back to the stack's RCV.NXT (go-back-N). */
+static uint32_t peer_next(struct tup *t)
 {
+	if (t->have_ack && !(S_LEQ(t->our_ack, t->peer_nxt) && S_LEQ(t->peer_nxt, t->our_edge)))
+		t->peer_nxt = t->our_ack;
+	return t->peer_nxt;
+}
+/* An ACK of everything the stack sent. */
+static uint32_t snd_max_of(const struct tup *t) { return t->have_iss ? t->our_max : 0; }
+
+/* ---- handles ---- */
+
+static struct hnd *hnd_add(int h, bool listener)
+{
+	struct hnd *x;
+
 	if (h < 0)
 		return NULL;
 	for (int i = 0; i < G.nh; i++)
-		if (G.h[i].held && G.h[i].h == h)
-			return &G.h[i];   /* cannot happen: a held handle is not reissued */
+		CHECK(!(G.h[i].held && G.h[i].h == h), "handle %d issued twice", h);
 	if (G.nh == MAXH) {
 		tcp_release(G.s, G.now, h);
 		return NULL;
 	}
-	struct hnd *x = &G.h[G.nh++];
+	x = &G.h[G.nh++];
 	memset(x, 0, sizeof(*x));
 	x->h = h;
-	x->held = 1;
+	x->held = true;
 	x->listener = listener;
 	return x;
 }
@@ -238,25 +379,31 @@ static void hnd_forget(int h)
 {
 	for (int i = 0; i < G.nh; i++)
 		if (G.h[i].held && G.h[i].h == h)
-			G.h[i].held = 0;
+			G.h[i].held = false;
 }
 
 /* Handle operand: mostly one we hold; sometimes a stale or out-of-range number. */
 static struct hnd *pick(struct in *in, int *raw)
 {
+	static const int weird[] = { -1, 1024, 100000, -100000, 0, 1, 2, 3, 4, 5, 6, 7, 1023, 8, 9, 10 };
 	uint8_t b = u8(in);
-	*raw = -1;
+	struct hnd *x;
+
 	if (b >= 0xf0 || G.nh == 0) {
-		static const int weird[] = { -1, 1024, 100000, -100000, 0, 1, 2, 3, 4, 5, 6, 7, 1023, 8, 9, 10 };
 		*raw = weird[b & 15];
 		for (int i = 0; i < G.nh; i++)
 			if (G.h[i].held && G.h[i].h == *raw)
 				return &G.h[i];
 		return NULL;
 	}
-	struct hnd *x = &G.h[b % G.nh];
+	x = &G.h[b % G.nh];
 	*raw = x->h;
-	return x->held ? x : NULL;    /* a released one: its number is stale */
+	if (x->held)
+		return x;
+	for (int i = 0; i < G.nh; i++)    /* a released one: its number is stale, or reissued */
+		if (G.h[i].held && G.h[i].h == *raw)
+			return &G.h[i];
+	return NULL;
 }
 
 static void check_invariants(void)
@@ -272,74 +419,163 @@ static void check_invariants(void)
 		int r = tcp_status(G.s, G.h[i].h, &st);
 		CHECK(r == 0, "tcp_status(%d) = %d for a held handle", G.h[i].h, r);
 		CHECK((unsigned)st.state < TCP_NSTATES, "state %d", st.state);
-		CHECK(st.rcv_queued <= 65535 && st.snd_queued <= 256 * 1024, "queues %zu %zu",
+		CHECK(st.rcv_queued <= TCP_RCVBUF && st.snd_queued <= TCP_SNDBUF, "queues %zu %zu",
 		      st.rcv_queued, st.snd_queued);
-		CHECK(st.snd_queued + st.snd_space == (G.h[i].listener ? 0 : 256 * 1024) ||
-		      (G.h[i].listener && st.snd_space == 0), "snd %zu + %zu", st.snd_queued, st.snd_space);
+		CHECK(st.snd_queued + st.snd_space == (G.h[i].listener ? 0 : TCP_SNDBUF),
+		      "snd %zu + %zu", st.snd_queued, st.snd_space);
 		CHECK(st.error <= 0, "error %d", st.error);
 		CHECK(st.laddr == US_IP, "laddr");
+		CHECK(st.ooo_pieces >= 0 && st.ooo_pieces <= TCP_OOO_RANGES, "ooo pieces %d", st.ooo_pieces);
 	}
-	CHECK(tcp_closing_count(G.s) >= 0, "closing count");
 	check_internal();
 }
 
 #ifdef INTERNAL_CHECKS
+static bool can_send(enum tcp_state st)
+{
+	return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT || st == TCP_FIN_WAIT_1 ||
+	       st == TCP_CLOSING || st == TCP_LAST_ACK;
+}
+
+NOCOV static void dump_tcbs(void)
+{
+	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+		struct tcb *t = G.s->conns[h];
+		if (t && t->raddr)
+			say("      tcb %d %s%s iss %u una %u nxt %u max %u data_seq %u sndq %u wnd %u cwnd %u | "
+			    "irs %u rcv_nxt %u adv %u rcvq %u ooo %d | rexmt %llu persist %llu tw %llu delack %llu",
+			    h, tcp_state_name(t->state), t->user_ref ? "" : " (orphan)", t->iss, t->snd_una,
+			    t->snd_nxt, t->snd_max, t->data_seq, t->sndq.len, t->snd_wnd, t->cwnd, t->irs,
+			    t->rcv_nxt, t->rcv_adv, t->rcvq.len, t->n_ooo, (unsigned long long)t->t_rexmt,
+			    (unsigned long long)t->t_persist, (unsigned long long)t->t_timewait,
+			    (unsigned long long)t->t_delack);
+	}
+}
+
+NOCOV static void check_listener(int h, const struct tcb *l)
+{
+	int children = 0, q = 0;
+	const struct tcb *c;
+
+	for (c = l->aq_head; c; c = c->aq_next, q++) {
+		CHECK(c->listener == l && q < STACK_MAX_CONNS, "accept queue member not ours / loop");
+		CHECK(c->syn_acked, "child %d in the accept queue before its handshake", c->handle);
+		if (!c->aq_next)
+			CHECK(l->aq_tail == c, "accept queue tail");
+	}
+	for (int k = 0; k < STACK_MAX_CONNS; k++) {
+		if (!(c = G.s->conns[k]) || c->listener != l)
+			continue;
+		children++;
+		CHECK(c->passive && !c->user_ref, "child %d of listener %d: passive %d user_ref %d", k, h,
+		      c->passive, c->user_ref);
+		if (!c->syn_acked)
+			CHECK(c->state == TCP_SYN_RECEIVED, "half-open child %d in %s", k,
+			      tcp_state_name(c->state));
+	}
+	CHECK(l->n_acc == q && l->n_syn == children - q, "listener %d: counts n_syn %d n_acc %d, really "
+	      "%d half-open and %d in the accept queue", h, l->n_syn, l->n_acc, children - q, q);
+	CHECK(children - q <= l->backlog && q <= l->backlog + 1, "listener %d: %d half-open, %d to "
+	      "accept, backlog %d", h, children - q, q, l->backlog);
+}
+
 /* Invariants on the TCBs themselves (the driver peeks at struct stack). */
-static void check_internal(void)
+NOCOV static void check_internal(void)
 {
 	struct stack *s = G.s;
+
 	if (G.verbose)
-		for (int h = 0; h < STACK_MAX_CONNS; h++) {
-			struct tcb *t = s->conns[h];
-			if (t && t->raddr)
-				say("      tcb %d %s iss %u una %u nxt %u max %u data_seq %u sndq %u wnd %u | irs %u rcv_nxt %u rcvq %u | rexmt %llu persist %llu tw %llu",
-				    h, tcp_state_name(t->state), t->iss, t->snd_una, t->snd_nxt, t->snd_max, t->data_seq,
-				    t->sndq.len, t->snd_wnd, t->irs, t->rcv_nxt, t->rcvq.len, (unsigned long long)t->t_rexmt,
-				    (unsigned long long)t->t_persist, (unsigned long long)t->t_timewait);
-		}
+		dump_tcbs();
 	for (int h = 0; h < STACK_MAX_CONNS; h++) {
-		struct tcb *t = s->conns[h], *c;
+		struct tcb *t = s->conns[h];
+		uint64_t deadline;
+
 		if (!t)
 			continue;
+		deadline = tcp_next_deadline(t);
 		CHECK(t->handle == h, "handle");
 		CHECK(t->sndq.len <= t->sndq.cap && t->rcvq.len <= t->rcvq.cap, "ring lengths");
+		CHECK(t->state != TCP_CLOSED || t->user_ref, "%d: a CLOSED TCB nobody holds was not freed", h);
+		if (t->state == TCP_CLOSED)
+			CHECK(deadline == UINT64_MAX, "%d: CLOSED with a timer armed", h);
+		if (!t->user_ref && !t->listener && t->state != TCP_CLOSED)
+			CHECK(deadline != UINT64_MAX, "%d: an orphan in %s with no timer: it lives forever", h,
+			      tcp_state_name(t->state));
 		if (t->state == TCP_LISTEN && !t->raddr) {
-			int n = 0, q = 0;
-			for (int k = 0; k < STACK_MAX_CONNS; k++)
-				if (s->conns[k] && s->conns[k]->listener == t)
-					n++;
-			for (c = t->aq_head; c; c = c->aq_next, q++)
-				CHECK(c->listener == t && q < 1024, "accept queue member not ours / loop");
-			CHECK(n == t->n_children, "listener %d: n_children %d but %d children", h, t->n_children, n);
-			CHECK(n <= t->backlog, "listener %d: %d children > backlog %d", h, n, t->backlog);
+			check_listener(h, t);
 			continue;
 		}
 		if (t->state == TCP_CLOSED || t->state == TCP_LISTEN)
 			continue;
-		CHECK(SEQ_LEQ(t->snd_una, t->snd_nxt) || t->snd_nxt == t->iss, "%d %s: SND.UNA %u > SND.NXT %u", h,
+		CHECK(t->snd_mss > 0 && (t->cwnd > 0 || !t->syn_acked), "%d: SMSS %u cwnd %u", h, t->snd_mss,
+		      t->cwnd);
+		CHECK(S_LEQ(t->snd_una, t->snd_nxt), "%d %s: SND.UNA %u > SND.NXT %u", h,
 		      tcp_state_name(t->state), t->snd_una, t->snd_nxt);
-		CHECK(SEQ_LEQ(t->snd_nxt, t->snd_max) && SEQ_LEQ(t->snd_una, t->snd_max), "%d: NXT %u / UNA %u > MAX %u",
-		      h, t->snd_nxt, t->snd_una, t->snd_max);
-		if (SEQ_GT(t->snd_una, t->iss)) {
-			CHECK(SEQ_LEQ(t->data_seq, t->snd_una), "%d: data_seq %u > una %u", h, t->data_seq, t->snd_una);
-			CHECK(SEQ_LEQ(t->snd_max, t->data_seq + t->sndq.len + 1), "%d: snd_max %u beyond data+FIN %u", h,
-			      t->snd_max, t->data_seq + t->sndq.len + 1);
+		CHECK(S_LEQ(t->snd_nxt, t->snd_max), "%d: SND.NXT %u > SND.MAX %u", h, t->snd_nxt, t->snd_max);
+		CHECK(S_LEQ(t->iss, t->snd_una), "%d: SND.UNA %u before ISS %u", h, t->snd_una, t->iss);
+		if (t->syn_acked) {
+			CHECK(S_LEQ(t->data_seq, t->snd_una), "%d: data_seq %u > una %u", h, t->data_seq, t->snd_una);
+			CHECK(S_LEQ(t->snd_max, t->data_seq + t->sndq.len + 1), "%d: snd_max %u beyond data+FIN %u",
+			      h, t->snd_max, t->data_seq + t->sndq.len + 1);
+			CHECK(t->fin_queued || S_LEQ(t->snd_max, t->data_seq + t->sndq.len),
+			      "%d: snd_max %u past the data %u with no FIN", h, t->snd_max, t->data_seq + t->sndq.len);
 		}
-		if (t->state == TCP_TIME_WAIT)
-			CHECK(t->t_timewait, "TIME-WAIT without its timer");
-		bool sending = t->state == TCP_ESTABLISHED || t->state == TCP_CLOSE_WAIT ||
-			       t->state == TCP_FIN_WAIT_1 || t->state == TCP_CLOSING || t->state == TCP_LAST_ACK;
-		bool owe = t->sndq.len > 0 || (t->fin_queued && !tcp_fin_acked(t)) || t->snd_una != t->snd_max;
-#ifdef AVOID_BUG2   /* known: zero window + RTO with data in flight leaves no timer */
-		if (t->snd_wnd == 0)
-			owe = false;
-#endif
-		if (sending && owe)
-			CHECK(t->t_rexmt || t->t_persist, "liveness: %d in %s owes the peer %u bytes%s (una %u nxt %u max %u, "
-			      "snd_wnd %u) but no retransmission or persist timer is armed", h, tcp_state_name(t->state),
-			      t->sndq.len, t->fin_queued ? " + FIN" : "", t->snd_una, t->snd_nxt, t->snd_max, t->snd_wnd);
+		/* no byte lost or doubled: what the user wrote is acknowledged or queued,
+		 * and what the stack acknowledged is read or queued */
+		for (int i = 0; i < G.nh; i++)
+			if (G.h[i].held && G.h[i].h == h) {
+				CHECK((uint32_t)G.h[i].sent == t->data_seq - t->iss - 1 + t->sndq.len, "%d: the user "
+				      "wrote %llu bytes, %u are acknowledged and %u queued", h,
+				      (unsigned long long)G.h[i].sent, t->data_seq - t->iss - 1, t->sndq.len);
+				if (t->state != TCP_SYN_SENT)
+					CHECK((uint32_t)G.h[i].rcvd + t->rcvq.len == t->rcv_nxt - t->irs - 1 - t->fin_rcvd,
+					      "%d: %u bytes acknowledged to the peer, but the user read %llu and %u are "
+					      "queued", h, t->rcv_nxt - t->irs - 1 - t->fin_rcvd,
+					      (unsigned long long)G.h[i].rcvd, t->rcvq.len);
+			}
+		/* nothing was ever sent past SND.MAX (the driver saw every segment) */
+		struct tup *u = tup_find(t->raddr, t->rport, t->lport, false);
+		if (u && u->have_iss && u->our_iss == t->iss)
+			CHECK(S_LEQ(u->our_max, t->snd_max), "%d %s: the stack sent up to %u but SND.MAX is %u", h,
+			      tcp_state_name(t->state), u->our_max, t->snd_max);
+		/* the receive side */
+		CHECK(t->n_ooo >= 0 && t->n_ooo <= TCP_OOO_RANGES, "%d: n_ooo %d", h, t->n_ooo);
+		for (int i = 0; i < t->n_ooo; i++) {
+			CHECK(S_GT(t->ooo[i].seq, t->rcv_nxt) && S_GT(t->ooo[i].end, t->ooo[i].seq),
+			      "%d: piece %d [%u, %u) vs RCV.NXT %u", h, i, t->ooo[i].seq, t->ooo[i].end, t->rcv_nxt);
+			CHECK(t->ooo[i].end - t->rcv_nxt <= t->rcvq.cap - t->rcvq.len,
+			      "%d: piece %d ends at %u, past the buffer (RCV.NXT %u, free %u)", h, i, t->ooo[i].end,
+			      t->rcv_nxt, t->rcvq.cap - t->rcvq.len);
+			if (i)
+				CHECK(S_GT(t->ooo[i].seq, t->ooo[i - 1].end), "%d: pieces %d and %d overlap or touch",
+				      h, i - 1, i);
+			if (t->fin_pending)
+				CHECK(S_LEQ(t->ooo[i].end, t->fin_seq), "%d: piece past the FIN", h);
+		}
+		if (t->fin_pending)
+			CHECK(S_GT(t->fin_seq, t->rcv_nxt), "%d: a FIN waits at %u, RCV.NXT is %u", h, t->fin_seq,
+			      t->rcv_nxt);
+		/* timers */
+		if (t->state == TCP_TIME_WAIT) {
+			CHECK(t->t_timewait && t->t_timewait <= G.now + 2000ull * G.msl_ms,
+			      "TIME-WAIT without its timer (or too long)");
+			CHECK(!t->t_rexmt && !t->t_persist, "TIME-WAIT with a retransmission timer");
+		}
 		if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED)
 			CHECK(t->t_rexmt, "%s without a retransmission timer", tcp_state_name(t->state));
+		bool owe = t->sndq.len > 0 || (t->fin_queued && !tcp_fin_acked(t)) || t->snd_una != t->snd_max;
+		if (can_send(t->state) && owe)
+			CHECK(t->t_rexmt || t->t_persist, "liveness: %d in %s owes the peer %u bytes%s (una %u nxt %u "
+			      "max %u, snd_wnd %u) but no retransmission or persist timer is armed", h,
+			      tcp_state_name(t->state), t->sndq.len, t->fin_queued ? " + FIN" : "", t->snd_una,
+			      t->snd_nxt, t->snd_max, t->snd_wnd);
+		if (t->state != TCP_SYN_SENT) {
+			CHECK(!t->ack_now, "%d in %s: an ACK is due but was not sent", h, tcp_state_name(t->state));
+			CHECK(!t->rcv_unacked || t->t_delack, "%d in %s: %u bytes received, no ACK sent and no "
+			      "delayed-ACK timer", h, tcp_state_name(t->state), t->rcv_unacked);
+		}
+		CHECK(!t->t_delack || t->t_delack <= G.now + TCP_DELACK_MS * 1000ull,
+		      "%d: delayed ACK %llu us away", h, (unsigned long long)(t->t_delack - G.now));
 	}
 }
 #else
@@ -348,20 +584,39 @@ static void check_internal(void) {}
 
 static void do_poll(uint64_t now)
 {
+	uint64_t d;
+
 	G.now = now;
 	say("poll");
-	G.stack_now = G.now;
 	stack_poll(G.s, G.now);
 	G.last_poll = G.now;
-	uint64_t d = stack_next_deadline(G.s);
+	d = stack_next_deadline(G.s);
 	CHECK(d > G.now, "after stack_poll(%llu) a deadline %llu is still due", (unsigned long long)G.now,
 	      (unsigned long long)d);
 }
 
+/* Time passes by `us`; every timer fires at its own time (at most `max` polls). */
+static int run_for(uint64_t us, int max)
+{
+	uint64_t end = G.now + us, d;
+	int n = 0;
+
+	while (n < max && (d = stack_next_deadline(G.s)) <= end) {
+		do_poll(d > G.now ? d : G.now);
+		check_invariants();
+		n++;
+	}
+	if (n < max)
+		G.now = end;
+	return n;
+}
+
 /* ---- setup ---- */
+
 static struct tup *peer_open(uint16_t rport, uint16_t lport, uint32_t iss)
 {
-	struct tup *t = tup_find(PEER_IP, rport, lport, 1);
+	struct tup *t = tup_find(PEER_IP, rport, lport, true);
+
 	if (!t)
 		return NULL;
 	t->peer_iss = t->peer_nxt = iss;
@@ -372,25 +627,30 @@ static struct tup *peer_open(uint16_t rport, uint16_t lport, uint32_t iss)
 static struct tup *tup_of(int h)
 {
 	struct tcp_status st;
+
 	if (tcp_status(G.s, h, &st))
 		return NULL;
-	return tup_find(st.raddr, st.rport, st.lport, 0);
+	return tup_find(st.raddr, st.rport, st.lport, false);
 }
 
+/* Setup byte: bit 0 listen on 1234; 1 connect to 10.0.0.1:80; 2 a peer opens a
+ * connection to 1234 and it is accepted; 3 the peer answers the connect with
+ * SYN,ACK; 4 the peer closes the accepted one; 5 the user closes the connect;
+ * (read before: 6 the default MSL, 30 s; 7 no trace callback). */
 static void setup(uint8_t b)
 {
 	int lh = -1, ah = -1, ph = -1;
 	struct tup *t;
 
 	if (b & 1) {
-		say("tcp_listen(1234)");
 		lh = tcp_listen(G.s, G.now, 1234, 4);
-		hnd_add(lh, 1);
+		say("tcp_listen(1234) = %d", lh);
+		hnd_add(lh, true);
 	}
 	if (b & 2) {
-		say("tcp_connect(10.0.0.1:80)");
 		ah = tcp_connect(G.s, G.now, PEER_IP, 80, 0);
-		hnd_add(ah, 0);
+		say("tcp_connect(10.0.0.1:80) = %d", ah);
+		hnd_add(ah, false);
 	}
 	if ((b & 4) && lh >= 0) {
 		t = peer_open(40000, 1234, 0xfffffff0u);
@@ -398,27 +658,27 @@ static void setup(uint8_t b)
 			send_seg(t, TH_ACK, t->peer_iss + 1, t->our_iss + 1, 65535, NULL, 0, 0);
 			ph = tcp_accept(G.s, lh);
 			say("tcp_accept -> %d", ph);
-			hnd_add(ph, 0);
+			hnd_add(ph, false);
 		}
 	}
 	if ((b & 8) && ah >= 0 && (t = tup_of(ah)) && t->have_iss) {
-		t->peer_iss = 0x7ffffff0u;
+		t->peer_iss = t->peer_nxt = 0x7ffffff0u;
 		send_seg(t, TH_SYN | TH_ACK, t->peer_iss, t->our_iss + 1, 65535, mss_opt_1460, 4, 0);
 	}
 	if ((b & 16) && ph >= 0 && (t = tup_of(ph)))
 		send_seg(t, TH_FIN | TH_ACK, t->peer_nxt, t->our_max, 65535, NULL, 0, 0);
-	if ((b & 32) && ah >= 0) {
-		say("tcp_close(%d)", ah);
-		tcp_close(G.s, G.now, ah);
-	}
-	G.small_cap = !!(b & 64);
+	if ((b & 32) && ah >= 0)
+		say("tcp_close(%d) = %d", ah, tcp_close(G.s, G.now, ah));
 }
 
 /* ---- commands ---- */
+
+/* Any bytes as an IP packet (the parser's input). */
 static void cmd_raw(struct in *in)
 {
 	static uint8_t b[1601];
 	size_t len = u16(in) % 1601, avail = in->n - in->i;
+
 	if (len > avail)
 		len = avail;
 	memcpy(b, in->p + in->i, len);
@@ -433,13 +693,14 @@ static void cmd_raw(struct in *in)
 static void cmd_rawfix(struct in *in)
 {
 	static uint8_t b[60 + 1600];
-	static const uint32_t srcs[8] = { OTHER_IP, OTHER_IP + 1, 0x0a000003u, 0, 0xffffffffu,
-					  0xe0000001u, US_IP, 0xc0a80001u };
+	static const uint32_t srcs[16] = { OTHER_IP, OTHER_IP + 1, 0x0a000003u, 0, 0xffffffffu,
+		0xe0000001u, US_IP, 0xc0a80001u, 0x0a0000ffu /* subnet broadcast */, 0x7f000001u,
+		0x00010203u /* 0/8 */, 0x0a000000u, 0x0a0001ffu, 0xefffffffu, 0xf0000001u, 0x0a0000feu };
 	uint8_t m = u8(in), m2 = u8(in);
 	uint8_t proto = (m & 3) == 3 ? u8(in) : (m & 3) == 2 ? IPPROTO_ICMP_ : IPPROTO_TCP_;
 	size_t ihl = 20 + 4 * ((m >> 2) & 3);
 	size_t plen = u16(in) % 1561, avail = in->n - in->i, total;
-	uint32_t src = (m & 0x20) ? srcs[m2 & 7] : OTHER_IP;
+	uint32_t src = (m & 0x20) ? srcs[m2 & 15] : OTHER_IP;
 
 	if (plen > avail)
 		plen = avail;
@@ -469,6 +730,9 @@ static void cmd_rawfix(struct in *in)
 	input(b, total);
 }
 
+/* A segment with every field chosen: to a known 4-tuple; SEQ and ACK absolute or
+ * relative to the stack's RCV.NXT and SND.MAX (offset * 1, 256, 65536 or 2^24);
+ * window 65535, 0 or given; options none, MSS, or raw bytes; data of some length. */
 static void cmd_seg(struct in *in)
 {
 	static const uint32_t scale[4] = { 1, 256, 65536, 0x1000000 };
@@ -482,14 +746,18 @@ static void cmd_seg(struct in *in)
 	if (G.nt == 0)
 		return;
 	t = &G.t[ti % G.nt];
-	seq = (sm & 0x80) ? u32(in) : (t->have_ack ? t->our_ack : t->peer_nxt) +
-		(uint32_t)((int8_t)u8(in) * (int32_t)scale[sm & 3]);
-	ack = (am & 0x80) ? u32(in) : (t->have_iss ? t->our_max : 0) +
-		(uint32_t)((int8_t)u8(in) * (int32_t)scale[am & 3]);
-	wnd = (wm & 3) == 0 ? 65535 : (wm & 3) == 1 ? 0 : u16(in);
+	seq = (sm & 0x80) ? u32(in) : rcv_nxt_of(t) + (uint32_t)((int8_t)u8(in) * (int32_t)scale[sm & 3]);
+	ack = (am & 0x80) ? u32(in) : snd_max_of(t) + (uint32_t)((int8_t)u8(in) * (int32_t)scale[am & 3]);
+	wnd = (wm & 3) == 0 ? 65535 : (wm & 3) == 1 ? 0 : (wm & 3) == 2 ? t->peer_wnd : u16(in);
 	switch (om & 3) {
-	case 0: break;
-	case 1: opt[0] = 2; opt[1] = 4; put16(opt + 2, u16(in)); optlen = 4; break;
+	case 0:
+		break;
+	case 1:
+		opt[0] = 2;
+		opt[1] = 4;
+		put16(opt + 2, u16(in));
+		optlen = 4;
+		break;
 	default:
 		optlen = u8(in) % 41;
 		for (size_t i = 0; i < optlen; i++)
@@ -502,6 +770,55 @@ static void cmd_seg(struct in *in)
 	case 3: dlen = 1460; break;
 	}
 	send_seg(t, flags, seq, ack, wnd, opt, optlen, dlen);
+}
+
+/* A peer that mostly behaves: one well-formed step on a 4-tuple. */
+static void cmd_peer(struct in *in)
+{
+	static const uint16_t wnds[4] = { 65535, 0, 1000, 8192 };
+	uint8_t ti = u8(in), a = u8(in);
+	struct tup *t;
+	uint32_t seq, ack;
+	uint16_t wnd = wnds[(a >> 3) & 3];
+
+	if (G.nt == 0)
+		return;
+	t = &G.t[ti % G.nt];
+	seq = peer_next(t);
+	ack = snd_max_of(t);
+	switch (a & 7) {
+	case 0:                  /* ACK of everything */
+		send_seg(t, TH_ACK, seq, ack, wnd, NULL, 0, 0);
+		break;
+	case 1:                  /* data, n bytes */
+		send_seg(t, TH_ACK | TH_PSH | ((a & 0x80) ? TH_FIN : 0), seq, ack, wnd, NULL, 0,
+			 (a & 0x40) ? 1460 : u8(in));
+		break;
+	case 2:                  /* FIN, ACK of everything */
+		send_seg(t, TH_FIN | TH_ACK, seq, ack, wnd, NULL, 0, 0);
+		break;
+	case 3:                  /* FIN, and an ACK of all but the stack's FIN: CLOSING */
+		send_seg(t, TH_FIN | TH_ACK, seq, t->fin_sent ? t->our_fin : ack, wnd, NULL, 0, 0);
+		break;
+	case 4:                  /* SYN,ACK of the stack's SYN (a new peer ISN unless bit 7) */
+		if (!(a & 0x80))
+			t->peer_iss = t->peer_nxt = 0x7ffffff0u + ((uint32_t)a << 20);
+		send_seg(t, TH_SYN | TH_ACK, t->peer_iss, t->have_iss ? t->our_iss + 1 : 0, wnd,
+			 (a & 0x40) ? NULL : mss_opt_1460, (a & 0x40) ? 0 : 4, 0);
+		break;
+	case 5:                  /* RST at RCV.NXT: resets */
+		send_seg(t, TH_RST | ((a & 0x80) ? TH_ACK : 0), seq, ack, wnd, NULL, 0, 0);
+		break;
+	case 6:                  /* three duplicate ACKs: fast retransmit */
+		for (int i = 0; i < 3; i++)
+			send_seg(t, TH_ACK, seq, t->peer_ack, t->peer_wnd, NULL, 0, 0);
+		break;
+	case 7:                  /* a SYN without ACK (simultaneous open, or a SYN in a synchronized state) */
+		if (!(a & 0x80))
+			t->peer_iss = t->peer_nxt = 0x7ffffff0u + ((uint32_t)a << 20);
+		send_seg(t, TH_SYN, t->peer_iss, 0, wnd, mss_opt_1460, 4, 0);
+		break;
+	}
 }
 
 static void cmd_time(struct in *in)
@@ -525,9 +842,19 @@ static void cmd_time(struct in *in)
 	do_poll(now);
 }
 
+/* Time passes, every timer firing at its own time: ms, up to 64 timer events. */
+static void cmd_run(struct in *in)
+{
+	uint16_t ms = u16(in);
+
+	say("run %u ms", ms);
+	run_for((uint64_t)ms * 1000, 64);
+}
+
 static void check_rx(struct hnd *x, const uint8_t *p, ssize_t n)
 {
 	struct tcp_status st;
+
 	if (tcp_status(G.s, x->h, &st) || st.raddr != PEER_IP)
 		return;      /* only the modelled peer's streams follow the pattern */
 	for (ssize_t i = 0; i < n; i++) {
@@ -535,7 +862,7 @@ static void check_rx(struct hnd *x, const uint8_t *p, ssize_t n)
 			CHECK(p[i] == (uint8_t)(x->last_rx + 1), "received byte %zd is %02x, expected %02x "
 			      "(stream corrupted/reordered)", i, p[i], (uint8_t)(x->last_rx + 1));
 		x->last_rx = p[i];
-		x->have_last = 1;
+		x->have_last = true;
 	}
 }
 
@@ -547,56 +874,48 @@ static void cmd_user(struct in *in, int op)
 	size_t len;
 	ssize_t r;
 
-	if (op <= 4)
-		G.stack_now = G.now;       /* these calls take `now` */
 	switch (op) {
-	case 0: /* SEND */
-		len = (m & 3) == 0 ? u8(in) : (m & 3) == 1 ? u16(in) : (m & 3) == 2 ? 0 : sizeof sendbuf;
-		for (size_t i = 0; i < len; i++)
-			sendbuf[i] = tx_pat((x ? x->sent : 0) + i);
-		r = tcp_send(G.s, G.now, raw, sendbuf, len);
+	case OP_SEND:
+		len = (m & 3) == 0 ? u8(in) : (m & 3) == 1 ? u16(in) : (m & 3) == 2 ? 0 : 300000;
+		r = tcp_send(G.s, G.now, raw, txbuf + (x ? x->sent % 65536 : 0), len);
 		say("tcp_send(%d, %zu) = %zd", raw, len, r);
 		CHECK(r <= (ssize_t)len, "send returned %zd > %zu", r, len);
 		if (r > 0 && x)
 			x->sent += (uint64_t)r;
 		break;
-	case 1: /* RECEIVE */
-		len = (m & 3) == 0 ? u8(in) : (m & 3) == 1 ? u16(in) % sizeof recvbuf : (m & 3) == 2 ? 0 : sizeof recvbuf;
+	case OP_RECV:
+		len = (m & 3) == 0 ? u8(in) : (m & 3) == 1 ? u16(in) % sizeof recvbuf : (m & 3) == 2 ? 0 :
+		      sizeof recvbuf;
 		r = tcp_recv(G.s, G.now, raw, recvbuf, len);
 		say("tcp_recv(%d, %zu) = %zd", raw, len, r);
 		CHECK(r <= (ssize_t)len, "recv returned %zd > %zu", r, len);
-		if (r > 0 && x)
+		if (r > 0 && x) {
 			check_rx(x, recvbuf, r);
+			x->rcvd += (uint64_t)r;
+		}
 		break;
-	case 2:
+	case OP_CLOSE:
 		r = tcp_close(G.s, G.now, raw);
 		say("tcp_close(%d) = %zd", raw, r);
 		break;
-	case 3:
+	case OP_SHUTDOWN:
 		r = tcp_shutdown(G.s, G.now, raw);
 		say("tcp_shutdown(%d) = %zd", raw, r);
 		break;
-	case 4:
-#ifdef AVOID_BUG1   /* known: tcp_abort on a listener already CLOSED divides by ring cap 0 */
-		{
-			struct tcp_status st;
-			if (tcp_status(G.s, raw, &st) == 0 && st.raddr == 0 && st.state == TCP_CLOSED)
-				break;
-		}
-#endif
+	case OP_ABORT:
 		r = tcp_abort(G.s, G.now, raw);
 		say("tcp_abort(%d) = %zd", raw, r);
 		break;
-	case 5:
+	case OP_RELEASE:
 		say("tcp_release(%d)", raw);
 		tcp_release(G.s, G.now, raw);
 		hnd_forget(raw);
 		break;
-	case 6:
+	case OP_ACCEPT:
 		r = tcp_accept(G.s, raw);
 		say("tcp_accept(%d) = %zd", raw, r);
 		if (r >= 0)
-			hnd_add((int)r, 0);
+			hnd_add((int)r, false);
 		break;
 	}
 }
@@ -607,32 +926,35 @@ static void cmd_connect(struct in *in)
 	uint16_t rport = (m & 1) ? u16(in) : 80;
 	uint16_t lport = (m & 6) == 0 ? 0 : (m & 6) == 2 ? 1234 : (m & 6) == 4 ? 40000 : u16(in);
 	uint32_t raddr = (m & 8) ? 0 : PEER_IP;
-	G.stack_now = G.now;
 	int h = tcp_connect(G.s, G.now, raddr, rport, lport);
+
 	say("tcp_connect(%08x:%u, lport %u) = %d", raddr, rport, lport, h);
-	hnd_add(h, 0);
+	hnd_add(h, false);
 }
 
 static void cmd_listen(struct in *in)
 {
 	uint8_t m = u8(in);
 	uint16_t port = (m & 3) == 0 ? 1234 : (m & 3) == 1 ? 80 : (m & 3) == 2 ? 0 : u16(in);
-	G.stack_now = G.now;
 	int h = tcp_listen(G.s, G.now, port, (int8_t)u8(in));
+
 	say("tcp_listen(%u) = %d", port, h);
-	hnd_add(h, 1);
+	hnd_add(h, true);
 }
 
+/* The peer opens a connection from port 40000+0..7 (and may complete it). */
 static void cmd_syn(struct in *in)
 {
 	uint8_t m = u8(in);
 	uint16_t rport = (uint16_t)(40000 + (m & 7));
 	uint16_t lport = (m & 8) ? u16(in) : 1234;
 	uint32_t iss = (m & 16) ? u32(in) : 0xfffffff0u - m;
-	struct tup *t = tup_find(PEER_IP, rport, lport, 1);
+	struct tup *t = tup_find(PEER_IP, rport, lport, true);
+
 	if (!t)
 		return;
 	t->peer_iss = t->peer_nxt = iss;
+	t->have_ack = false;
 	if (m & 32)
 		send_seg(t, TH_SYN, iss, 0, (m & 64) ? 0 : 65535, NULL, 0, 0);
 	else
@@ -642,72 +964,257 @@ static void cmd_syn(struct in *in)
 }
 
 /* The peer streams `n` full in-order segments (fills the receive window: trimming,
- * zero window, window updates after reads). */
+ * zero window, window updates after reads), maybe a FIN with the last. */
 static void cmd_bulk(struct in *in)
 {
 	uint8_t ti = u8(in), m = u8(in);
 	int n = m & 63;
+	struct tup *t;
+
 	if (G.nt == 0)
 		return;
-	struct tup *t = &G.t[ti % G.nt];
+	t = &G.t[ti % G.nt];
 	say("bulk: %d segments%s", n, (m & 64) ? " then FIN" : "");
 	for (int i = 0; i < n; i++)
-		send_seg(t, TH_ACK | ((m & 64) && i == n - 1 ? TH_FIN : 0),
-			 t->have_ack ? t->our_ack : t->peer_nxt, t->have_iss ? t->our_max : 0,
+		send_seg(t, TH_ACK | ((m & 64) && i == n - 1 ? TH_FIN : 0), peer_next(t), snd_max_of(t),
 			 (m & 128) ? 0 : 65535, NULL, 0, 1460);
+}
+
+/* A SYN flood from 10.0.0.9 (source ports counting up): 1 to 253 SYNs to a port,
+ * each SYN,ACK (or cookie) maybe completed by its ACK, maybe with data. The
+ * half-open and accept queues fill, SYN cookies take over, the TCB table fills. */
+static void cmd_flood(struct in *in)
+{
+	uint8_t m = u8(in);
+	uint16_t lport = (m & 3) == 0 ? 1234 : (m & 3) == 1 ? 80 : (m & 3) == 2 ? 40000 : u16(in);
+	int n = 1 + 4 * (u8(in) & 63);
+	struct tup t = { .raddr = OTHER_IP, .lport = lport, .peer_wnd = 65535 };
+
+	say("flood: %d SYNs to port %u%s", n, lport, (m & 4) ? ", each completed" : "");
+	for (int k = 0; k < n; k++) {
+		t.rport = (uint16_t)(1024 + G.flood_port++ % 60000);
+		t.peer_iss = 0x55555555u + (uint32_t)k * 7919u;
+		G.synack_seen = false;
+		send_seg(&t, TH_SYN, t.peer_iss, 0, 65535, (m & 8) ? NULL : mss_opt_1460, (m & 8) ? 0 : 4, 0);
+		if ((m & 4) && G.synack_seen && G.synack_dport == t.rport)
+			send_seg(&t, TH_ACK | ((m & 16) ? TH_PSH : 0), t.peer_iss + 1, G.synack_seq + 1, 65535,
+				 NULL, 0, (m & 16) ? 10 : 0);
+	}
+}
+
+/* The end of every input: the user lets go of everything, the peer says nothing
+ * more. Every TCB must be gone within a day of virtual time, in a bounded number
+ * of timer events (no connection lives forever, no timer fires in a loop). */
+static void drain(void)
+{
+	struct tcp_status st;
+	uint64_t drops = 0;
+	int polls;
+
+	CHECK(stack_stat(G.s, STAT_IP_IN) == G.pkts_in && stack_stat(G.s, STAT_IP_OUT) == G.pkts_out,
+	      "counters: %llu packets in and %llu out, the stack says %llu and %llu",
+	      (unsigned long long)G.pkts_in, (unsigned long long)G.pkts_out,
+	      (unsigned long long)stack_stat(G.s, STAT_IP_IN), (unsigned long long)stack_stat(G.s, STAT_IP_OUT));
+	for (int i = STAT_DROP_FIRST; i < STAT_COUNT; i++)
+		drops += stack_stat(G.s, (enum stat_id)i);
+	CHECK(drops <= G.pkts_in, "%llu drops counted for %llu packets", (unsigned long long)drops,
+	      (unsigned long long)G.pkts_in);
+	for (int i = -1; i <= STAT_COUNT; i++)
+		CHECK(stat_name((enum stat_id)i) && stack_stat(G.s, (enum stat_id)i) <= G.pkts_in + G.pkts_out + 1000000,
+		      "stat %d", i);
+	CHECK(tcp_state_name((enum tcp_state)-1) && tcp_state_name(TCP_NSTATES), "state names");
+	CHECK(tcp_status(G.s, -1, &st) == -EBADF && tcp_status(G.s, STACK_MAX_CONNS, &st) == -EBADF,
+	      "tcp_status on a bogus handle");
+	CHECK(stack_addr(G.s) == US_IP && tcp_closing_count(G.s) >= 0, "stack_addr, tcp_closing_count");
+	for (int i = 0; i < G.nh; i++)
+		if (G.h[i].held) {
+			say("tcp_release(%d) (end of input)", G.h[i].h);
+			tcp_release(G.s, G.now, G.h[i].h);
+			G.h[i].held = false;
+		}
+	check_invariants();
+	polls = run_for(24ull * 3600 * 1000000, 100000);
+	CHECK(polls < 100000, "liveness: 100000 timer events and the stack is still busy");
+#ifdef INTERNAL_CHECKS
+	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+		const struct tcb *t = G.s->conns[h];
+		CHECK(!t, "liveness: a day after the user released everything, TCB %d lives on in %s "
+		      "(orphan, the peer silent)", h, tcp_state_name(t->state));
+	}
+#endif
+	CHECK(stack_next_deadline(G.s) == UINT64_MAX, "a timer is still armed after everything closed");
+	CHECK(tcp_closing_count(G.s) == 0, "closing count %d with nothing left", tcp_closing_count(G.s));
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void print_stats(void)
+{
+	static const enum tcp_state order[] = { TCP_CLOSED, TCP_LISTEN, TCP_SYN_SENT, TCP_SYN_RECEIVED,
+		TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CLOSE_WAIT, TCP_CLOSING, TCP_LAST_ACK,
+		TCP_TIME_WAIT };
+	bool seen[TCP_NSTATES] = { false };
+
+	fprintf(stderr, "fuzz_stack: %lu inputs; state transitions taken (count of events):\n", G.inputs);
+	for (int f = 0; f < TCP_NSTATES; f++)
+		for (int t = 0; t < TCP_NSTATES; t++)
+			if (G.trans[f][t]) {
+				fprintf(stderr, "  %-12s -> %-12s %lu\n", tcp_state_name((enum tcp_state)f),
+					tcp_state_name((enum tcp_state)t), G.trans[f][t]);
+				seen[t] = true;
+			}
+	fprintf(stderr, "states entered:");
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		fprintf(stderr, " %s%s", tcp_state_name(order[i]), seen[order[i]] ? "" : "(NEVER)");
+	fputc('\n', stderr);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc; (void)argv;
+	(void)argc;
+	(void)argv;
 	G.verbose = getenv("FUZZ_VERBOSE") != NULL;
+#ifndef FUZZ_STANDALONE
+	G.stats = getenv("FUZZ_STATS") != NULL;    /* (standalone: one child per input) */
+#endif
 	G.tbuf = malloc(512);
+	stack_free(NULL);
+	for (size_t k = 0; k < sizeof txbuf; k++)
+		txbuf[k] = tx_pat(k);
+	if (G.stats)
+		atexit(print_stats);
 	return 0;
+}
+
+/* Second setup byte: the stack's configuration. */
+static void configure(uint8_t c, struct stack_config *cfg)
+{
+	static const uint16_t mtus[4] = { 1500, 576, 0 /* the default */, 88 };
+
+	cfg->no_delayed_ack = c & 1;
+	cfg->no_nagle = (c >> 1) & 1;
+	cfg->mtu = mtus[(c >> 2) & 3];
+	cfg->syncookies = (c >> 4) & 1;
+	cfg->abort_on_overflow = (c >> 5) & 1;
+	G.small_cap = (c >> 6) & 1;
+	if (c & 128) {
+		cfg->fixed_isn = 1;
+		cfg->isn = 0xffffff00u;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size, 0 };
-	uint8_t sb = u8(&in);
-	struct stack_config cfg = { .addr = US_IP, .msl_ms = 100 };
+	uint8_t sb = u8(&in), cb = u8(&in);
+	struct stack_config cfg = { .addr = US_IP, .prefix = 24, .msl_ms = MSL_MS };
 	struct stack_env env = { .ctx = NULL, .emit = fz_emit, .rand = fz_rand, .trace = fz_trace };
 
 	memset(G.t, 0, sizeof G.t);
 	memset(G.h, 0, sizeof G.h);
 	G.nt = G.nh = 0;
 	G.nev = 0;
-	G.rng = 0x9e3779b9u ^ sb;
-	G.now = G.last_poll = G.stack_now = 1000000;
-	if (sb & 128) {
-		cfg.fixed_isn = 1;
-		cfg.isn = 0xffffff00u;
-	}
+	G.inputs++;
+	G.rng = 0x9e3779b9u ^ sb ^ (uint32_t)cb << 8;
+	G.now = G.last_poll = 1000000;
+	configure(cb, &cfg);
+	if (sb & 64)
+		cfg.msl_ms = 0;             /* the default: TIME-WAIT lasts 60 s */
+	if (sb & 128)
+		env.trace = NULL;           /* nobody listens */
+	G.msl_ms = cfg.msl_ms ? cfg.msl_ms : TCP_DEFAULT_MSL_MS;
+	G.pkts_in = G.pkts_out = 0;
+	G.flood_port = 0;
+	G.mtu = cfg.mtu ? cfg.mtu : STACK_MTU;
 	G.s = stack_new(&cfg, &env);
 	setup(sb);
 	check_invariants();
-	for (int steps = 0; in.i < in.n && steps < 400; steps++) {
-		uint8_t op = u8(&in);
-		switch (op % 20) {
-		case 0: cmd_raw(&in); break;
-		case 1: case 2: cmd_rawfix(&in); break;
-		case 3: case 4: case 5: case 6: cmd_seg(&in); break;
-		case 7: case 8: cmd_time(&in); break;
-		case 9: cmd_user(&in, 0); break;
-		case 10: cmd_user(&in, 1); break;
-		case 11: cmd_user(&in, 2); break;
-		case 12: cmd_user(&in, 3); break;
-		case 13: cmd_user(&in, 4); break;
-		case 14: cmd_user(&in, 5); break;
-		case 15: cmd_user(&in, 6); break;
-		case 16: cmd_connect(&in); break;
-		case 17: cmd_listen(&in); break;
-		case 18: cmd_syn(&in); break;
-		case 19: cmd_bulk(&in); break;
+	for (int steps = 0; in.i < in.n && steps < MAX_STEPS; steps++) {
+		uint8_t op = u8(&in) % OP_COUNT;
+		switch (op) {
+		case OP_RAW: cmd_raw(&in); break;
+		case OP_RAWFIX: cmd_rawfix(&in); break;
+		case OP_SEG: cmd_seg(&in); break;
+		case OP_TIME: cmd_time(&in); break;
+		case OP_SEND: case OP_RECV: case OP_CLOSE: case OP_SHUTDOWN: case OP_ABORT:
+		case OP_RELEASE: case OP_ACCEPT: cmd_user(&in, op); break;
+		case OP_CONNECT: cmd_connect(&in); break;
+		case OP_LISTEN: cmd_listen(&in); break;
+		case OP_SYN: cmd_syn(&in); break;
+		case OP_BULK: cmd_bulk(&in); break;
+		case OP_PEER: cmd_peer(&in); break;
+		case OP_RUN: cmd_run(&in); break;
+		case OP_FLOOD: cmd_flood(&in); break;
 		}
 		check_invariants();
 	}
+	drain();
 	say("stack_free");
 	stack_free(G.s);
 	G.s = NULL;
 	return 0;
 }
+
+#ifdef FUZZ_STANDALONE
+/* Replay files (or every file in directories) without libFuzzer: for a coverage
+ * build, or a compiler without -fsanitize=fuzzer. Each input runs in a child of
+ * its own, so one that fails is listed and the others still run (and a coverage
+ * build still counts them: LLVM_PROFILE_FILE=...%m.profraw merges the children). */
+static int failed;
+
+static void replay(const char *path)
+{
+	static uint8_t buf[1 << 20];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	pid_t pid;
+	int st;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		failed++;
+		return;
+	}
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		LLVMFuzzerTestOneInput(buf, n);
+		exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "fuzz_stack: FAILED: %s\n", path);
+		failed++;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int files = 0;
+
+	LLVMFuzzerInitialize(&argc, &argv);
+	for (int i = 1; i < argc; i++) {
+		struct stat stt;
+		DIR *d;
+		struct dirent *e;
+
+		if (stat(argv[i], &stt) == 0 && S_ISDIR(stt.st_mode) && (d = opendir(argv[i]))) {
+			while ((e = readdir(d))) {
+				char p[4096];
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(p, sizeof p, "%s/%s", argv[i], e->d_name);
+				replay(p);
+				files++;
+			}
+			closedir(d);
+		} else {
+			replay(argv[i]);
+			files++;
+		}
+	}
+	fprintf(stderr, "fuzz_stack: replayed %d inputs, %d failed\n", files, failed);
+	return failed != 0;
+}
+#endif

@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""mkseeds.py - write the seed corpus of fuzz_stack.c: one small input per
+scenario, each taking a connection along one path of RFC 9293's state diagram
+(or feeding the parser one kind of malformed packet); and the reproducers of
+what the fuzzer found, told in the same terms. The encoding is the driver's
+(see the top of fuzz_stack.c); keep the two in step, and rerun this after
+changing it (a crash file libFuzzer wrote decodes differently once the encoding
+changes: the ones worth keeping are rewritten here).
+
+    tests/fuzz/mkseeds.py [DIR [REGRESS_DIR]]
+        (default: tests/fuzz/corpus and tests/fuzz/regress, both replaced)
+
+Check a seed does what its name says:
+    FUZZ_VERBOSE=1 build/fuzz/fuzz_stack tests/fuzz/corpus/NAME 2>&1 | grep -- '->'
+"""
+import os
+import struct
+import sys
+
+# opcodes (fuzz_stack.c, enum at the top)
+(OP_RAW, OP_RAWFIX, OP_SEG, OP_TIME, OP_SEND, OP_RECV, OP_CLOSE, OP_SHUTDOWN, OP_ABORT,
+ OP_RELEASE, OP_ACCEPT, OP_CONNECT, OP_LISTEN, OP_SYN, OP_BULK, OP_PEER, OP_RUN, OP_FLOOD) = range(18)
+FIN, SYN, RST, PSH, ACK, URG = 1, 2, 4, 8, 16, 32
+# OP_PEER actions
+P_ACK, P_DATA, P_FIN, P_FIN_NOT_OUR_FIN, P_SYNACK, P_RST, P_DUPACKS, P_SYN = range(8)
+PEER_WND = {65535: 0, 0: 1, 1000: 2, 8192: 3}
+MTUS = {1500: 0, 576: 1, 1280: 2, 88: 3}
+
+
+def u16(v):
+    return struct.pack(">H", v & 0xffff)
+
+
+def u32(v):
+    return struct.pack(">I", v & 0xffffffff)
+
+
+def s8(v):
+    return struct.pack(">b", v)
+
+
+def setup(listen=False, connect=False, accept=False, synack=False, peer_fin=False,
+          close=False, delack=True, nagle=True, mtu=1500, cookies=False,
+          abort_on_overflow=False, small_cap=False, fixed_isn=False, default_msl=False,
+          no_trace=False):
+    """The two setup bytes. Handles are numbered in the order they are taken:
+    the listener (if listen), the connect (if connect), the accepted one."""
+    a = (listen << 0 | connect << 1 | accept << 2 | synack << 3 | peer_fin << 4 | close << 5 |
+         default_msl << 6 | no_trace << 7)
+    c = ((not delack) << 0 | (not nagle) << 1 | MTUS[mtu] << 2 | cookies << 4 |
+         abort_on_overflow << 5 | small_cap << 6 | fixed_isn << 7)
+    return bytes([a, c])
+
+
+def seg(t, flags, seq=0, ack=0, seq_abs=None, ack_abs=None, seq_scale=0, ack_scale=0,
+        wnd=65535, mss=None, opts=None, dlen=0):
+    """A segment to 4-tuple t: SEQ = RCV.NXT + seq * 256^seq_scale, ACK = SND.MAX +
+    ack * 256^ack_scale (the stack's own numbers, as the driver saw them), or
+    absolute. wnd: 65535, 0, 'peer' (the last one sent) or any number."""
+    sm = 0x80 if seq_abs is not None else seq_scale
+    am = 0x80 if ack_abs is not None else ack_scale
+    wm = {65535: 0, 0: 1, 'peer': 2}.get(wnd, 3)
+    om = 0 if mss is None and opts is None else 1 if mss is not None else 2
+    dm = 0 if dlen == 0 else 3 if dlen == 1460 else 1 if dlen < 256 else 2
+    b = bytes([OP_SEG, t, flags, sm, am, wm, om, dm])
+    b += u32(seq_abs) if seq_abs is not None else s8(seq)
+    b += u32(ack_abs) if ack_abs is not None else s8(ack)
+    if wm == 3:
+        b += u16(wnd)
+    if om == 1:
+        b += u16(mss)
+    elif om == 2:
+        b += bytes([len(opts)]) + bytes(opts)
+    if dm == 1:
+        b += bytes([dlen])
+    elif dm == 2:
+        b += u16(dlen)
+    return b
+
+
+def peer(t, action, wnd=65535, n=0, full=False, fin=False, keep_iss=False, no_mss=False):
+    """A well-behaved peer step on 4-tuple t (fuzz_stack.c cmd_peer): at the peer's
+    own next sequence number, ACK of everything the stack sent."""
+    a = action | PEER_WND[wnd] << 3
+    if action == P_DATA:
+        a |= (0x40 if full else 0) | (0x80 if fin else 0)
+    if action in (P_SYNACK, P_SYN):
+        a |= (0x80 if keep_iss else 0) | (0x40 if no_mss else 0)
+    if action == P_RST and fin:            # (reuse: RST with the ACK bit)
+        a |= 0x80
+    b = bytes([OP_PEER, t, a])
+    if action == P_DATA and not full:
+        b += bytes([n])
+    return b
+
+
+def send(h, n):
+    if n == 'max':
+        return bytes([OP_SEND, h, 3])
+    return bytes([OP_SEND, h, 0, n]) if n < 256 else bytes([OP_SEND, h, 1]) + u16(n)
+
+
+def recv(h, n='all'):
+    return bytes([OP_RECV, h, 3]) if n == 'all' else bytes([OP_RECV, h, 0, n])
+
+
+def user(op, h):
+    return bytes([op, h, 0])
+
+
+def close(h):
+    return user(OP_CLOSE, h)
+
+
+def shutdown(h):
+    return user(OP_SHUTDOWN, h)
+
+
+def abort(h):
+    return user(OP_ABORT, h)
+
+
+def release(h):
+    return user(OP_RELEASE, h)
+
+
+def accept(h):
+    return user(OP_ACCEPT, h)
+
+
+def connect(port=80):
+    return bytes([OP_CONNECT, 0]) if port == 80 else bytes([OP_CONNECT, 1]) + u16(port)
+
+
+def listen(port=1234, backlog=4):
+    assert -128 <= backlog <= 127              # an int8 operand
+    backlog &= 0xff
+    if port == 1234:
+        return bytes([OP_LISTEN, 0, backlog])
+    return bytes([OP_LISTEN, 3]) + u16(port) + bytes([backlog])
+
+
+def syn(rport_idx=0, complete=False, no_mss=False):
+    """The peer 10.0.0.1:(40000+rport_idx) sends a SYN to port 1234 (and the ACK)."""
+    return bytes([OP_SYN, rport_idx | (32 if no_mss else 0) | (128 if complete else 0)])
+
+
+def bulk(t, n, fin=False, zero_wnd=False):
+    return bytes([OP_BULK, t, n | (64 if fin else 0) | (128 if zero_wnd else 0)])
+
+
+def flood(port, n, complete=False, no_mss=False, data=False):
+    """n (1 + 4k) SYNs from 10.0.0.9 to port, each maybe completed (and with data)."""
+    assert (n - 1) % 4 == 0 and n <= 253
+    sel = {1234: 0, 80: 1, 40000: 2}.get(port, 3)
+    b = bytes([OP_FLOOD, sel | complete << 2 | no_mss << 3 | data << 4])
+    if sel == 3:
+        b += u16(port)
+    return b + bytes([(n - 1) // 4])
+
+
+def run(ms):
+    return bytes([OP_RUN]) + u16(ms)
+
+
+def next_timer():
+    return bytes([OP_TIME, 2])
+
+
+def wait(ms, poll=True):
+    return bytes([OP_TIME, 1 | (0 if poll else 4)]) + u16(ms)
+
+
+def raw(pkt):
+    return bytes([OP_RAW]) + u16(len(pkt)) + pkt
+
+
+def rawfix(payload, proto='tcp', ihl_words=0, m_extra=0, m2=0):
+    m = {'tcp': 0, 'icmp': 2, 'other': 3}[proto] | ihl_words << 2 | m_extra
+    b = bytes([OP_RAWFIX, m, m2])
+    if proto == 'other':
+        b += bytes([17])
+    return b + u16(len(payload)) + payload
+
+
+def tcp_hdr(sport, dport, seq, ack, flags, wnd=65535, opts=b"", data=b""):
+    off = (20 + len(opts) + 3) // 4
+    opts = opts + b"\0" * (off * 4 - 20 - len(opts))
+    return (u16(sport) + u16(dport) + u32(seq) + u32(ack) + bytes([off << 4, flags]) +
+            u16(wnd) + u16(0) + u16(0) + opts + data)
+
+
+# Handles: L = listener, A = connect()ed, P = accepted (with setup's flags).
+SEEDS = {}
+
+# --- opening ---------------------------------------------------------------
+# passive open, data both ways, the peer closes first: LAST-ACK -> CLOSED
+SEEDS["passive-open-data-passive-close"] = (
+    setup(listen=True, accept=True) +
+    peer(0, P_DATA, n=20) + recv(1) + send(1, 30) + peer(0, P_ACK) +
+    peer(0, P_FIN) + recv(1) + close(1) + peer(0, P_ACK) + run(100))
+
+# active open, data, the stack closes first: FIN-WAIT-1, -2, TIME-WAIT, CLOSED
+SEEDS["active-open-active-close-time-wait"] = (
+    setup(connect=True, synack=True) +
+    send(0, 100) + peer(0, P_ACK) + peer(0, P_DATA, n=50) + run(50) + recv(0) +
+    close(0) + peer(0, P_ACK) + peer(0, P_FIN) + run(300))
+
+# simultaneous open (figure 7): SYN-SENT -> SYN-RECEIVED -> ESTABLISHED
+SEEDS["simultaneous-open"] = (
+    setup(connect=True) + peer(0, P_SYN) + peer(0, P_SYNACK, keep_iss=True) +
+    send(0, 10) + peer(0, P_ACK) + close(0) + peer(0, P_FIN) + run(300))
+
+# simultaneous close: FIN-WAIT-1 -> CLOSING -> TIME-WAIT
+SEEDS["simultaneous-close-closing"] = (
+    setup(listen=True, accept=True) + close(1) + peer(0, P_FIN_NOT_OUR_FIN) +
+    peer(0, P_ACK) + run(300))
+
+# FIN and the ACK of our FIN together: FIN-WAIT-1 -> TIME-WAIT; then the FIN again
+SEEDS["fin-wait-1-fin-ack-time-wait-refin"] = (
+    setup(connect=True, synack=True, fixed_isn=True) + close(0) + peer(0, P_FIN) +
+    wait(100) + seg(0, FIN | ACK, seq=-1) + run(400))
+
+# half-close: shutdown, then the peer keeps sending in FIN-WAIT-2
+SEEDS["half-close-fin-wait-2-receives"] = (
+    setup(listen=True, accept=True) + shutdown(1) + peer(0, P_ACK) +
+    peer(0, P_DATA, n=200) + peer(0, P_DATA, full=True) + recv(1) + peer(0, P_FIN) + recv(1) +
+    run(300))
+
+# CLOSE while the handshake is under way: SYN-RECEIVED -> FIN-WAIT-1 (simultaneous open)
+SEEDS["close-in-syn-received"] = (
+    setup(connect=True) + peer(0, P_SYN) + close(0) + peer(0, P_SYNACK, keep_iss=True) +
+    peer(0, P_ACK) + peer(0, P_FIN) + run(300))
+
+# nobody answers: SYN retransmissions, then ETIMEDOUT
+SEEDS["syn-sent-timeout"] = setup(connect=True) + run(60000) + run(60000) + run(60000) + recv(0)
+
+# a SYN,ACK that is lost: the peer's SYN again (duplicate), then a RST
+SEEDS["syn-received-dup-syn-then-rst"] = (
+    setup(listen=True) + syn(0) + syn(0) + run(1500) + peer(0, P_RST) + syn(1, complete=True) +
+    accept(0) + run(100))
+
+# --- resets, challenge ACKs, blind segments (RFC 5961) ----------------------
+SEEDS["established-rst-exact-and-in-window"] = (
+    setup(listen=True, accept=True) + seg(0, RST, seq=5) + seg(0, RST | ACK, seq=100, seq_scale=1) +
+    seg(0, SYN, seq=3) + seg(0, ACK, ack=-100, ack_scale=2) + seg(0, ACK, ack=100) +
+    peer(0, P_RST) + recv(1) + send(1, 5))
+
+SEEDS["rst-in-closing-states"] = (
+    setup(connect=True, synack=True) + close(0) + peer(0, P_FIN_NOT_OUR_FIN) + peer(0, P_RST) +
+    connect(81) + peer(1, P_SYNACK) + peer(1, P_FIN) + close(1) + peer(1, P_RST, fin=True))
+
+SEEDS["challenge-ack-flood"] = (
+    setup(listen=True, accept=True) + b"".join(seg(0, SYN, seq=i) for i in range(1, 16)) +
+    wait(1100) + seg(0, RST, seq=2))
+
+# --- data: reassembly, windows, persist, congestion control -----------------
+SEEDS["reassembly-holes-overlaps-fin-past-hole"] = (
+    setup(listen=True, accept=True, delack=False) +
+    seg(0, ACK, seq=100, dlen=20) + seg(0, ACK, seq=20, dlen=10) + seg(0, ACK, seq=110, dlen=15) +
+    seg(0, FIN | ACK, seq=127) + seg(0, ACK, seq=0, dlen=100) + seg(0, ACK, seq=0, dlen=2) +
+    recv(1) + close(1) + peer(0, P_ACK) + run(100))
+
+# the 17th piece past holes is one too many (TCP_OOO_RANGES): dropped, counted;
+# then a FIN at RCV.NXT ends the stream there (the pieces past it are cut)
+SEEDS["reassembly-17-pieces"] = (
+    setup(listen=True, accept=True) +
+    b"".join(seg(0, ACK, seq=k, seq_scale=1, dlen=10) for k in range(1, 18)) +
+    seg(0, ACK, seq=0, dlen=1460) + recv(1) + seg(0, FIN | ACK) + recv(1) + close(1) + peer(0, P_ACK))
+
+# data that fills the window exactly, with a FIN: the FIN is past the window
+SEEDS["fin-after-data-filling-the-window"] = (
+    setup(listen=True, accept=True) + bulk(0, 44) + seg(0, FIN | ACK, dlen=65535 - 44 * 1460) +
+    recv(1) + recv(1) + peer(0, P_FIN) + recv(1) + close(1) + peer(0, P_ACK))
+
+SEEDS["receive-window-fills-zero-window-update"] = (
+    setup(listen=True, accept=True) + bulk(0, 46) + peer(0, P_DATA, n=10) +
+    recv(1, 200) + recv(1) + bulk(0, 3, fin=True) + recv(1) + recv(1) + close(1) + peer(0, P_ACK))
+
+SEEDS["zero-window-persist-probes"] = (
+    setup(listen=True, accept=True) + peer(0, P_ACK, wnd=0) + send(1, 3000) + run(2000) +
+    peer(0, P_ACK, wnd=0) + run(5000) + peer(0, P_ACK, wnd=8192) + peer(0, P_ACK) + run(100))
+
+SEEDS["small-window-sws-and-fast-retransmit"] = (
+    setup(connect=True, synack=True, nagle=False) + peer(0, P_ACK, wnd=8192) + send(0, 20000) +
+    peer(0, P_DUPACKS, wnd=8192) + peer(0, P_DUPACKS) + peer(0, P_ACK) + run(1000))
+
+SEEDS["bulk-send-slow-start-rto-recovery"] = (
+    setup(connect=True, synack=True) + send(0, 'max') + run(300) + peer(0, P_ACK) + run(200) +
+    seg(0, ACK, ack=-4, ack_scale=1) + seg(0, ACK, ack=-4, ack_scale=1) +
+    seg(0, ACK, ack=-4, ack_scale=1) + seg(0, ACK, ack=-4, ack_scale=1) + run(3000) +
+    peer(0, P_ACK) + close(0) + run(60000))
+
+SEEDS["delayed-ack-and-nagle"] = (
+    setup(listen=True, accept=True) + peer(0, P_DATA, n=10) + wait(10) + send(1, 1) + send(1, 1) +
+    peer(0, P_DATA, full=True) + peer(0, P_DATA, full=True) + run(50) + peer(0, P_ACK) + recv(1))
+
+SEEDS["data-after-close-gets-rst"] = (
+    setup(listen=True, accept=True) + close(1) + peer(0, P_DATA, n=10))
+
+SEEDS["close-with-unread-data-rst"] = (
+    setup(listen=True, accept=True) + peer(0, P_DATA, n=10) + close(1))
+
+SEEDS["default-msl-time-wait-no-trace"] = (
+    setup(connect=True, synack=True, default_msl=True, no_trace=True) + close(0) + peer(0, P_ACK) +
+    peer(0, P_FIN) + run(30000) + seg(0, FIN | ACK, seq=-1) + run(65000))
+
+SEEDS["mtu-88-tiny-segments"] = (
+    setup(connect=True, synack=True, mtu=88) + send(0, 500) + peer(0, P_ACK) + run(300) +
+    peer(0, P_ACK) + close(0) + peer(0, P_FIN) + run(300))
+
+# --- listeners: queues, cookies, overflow ------------------------------------
+SEEDS["listener-backlog-syncookies"] = (
+    setup(listen=True, cookies=True) + b"".join(syn(i) for i in range(6)) +
+    peer(5, P_ACK) + peer(4, P_DATA, n=5) + accept(0) + accept(0) + run(100))
+
+# a child completes its handshake with the accept queue full (backlog 2: 3 wait
+# already): with abort_on_overflow it gets a RST
+# eight listeners of backlog 127, each flooded: 128 connections wait to be
+# accepted on each, the TCB table (1024) fills, and a connect() gets ENOBUFS
+SEEDS["syn-flood-fills-the-tcb-table"] = (
+    setup() + b"".join(listen(p, 127) + flood(p, 129, complete=True)
+                       for p in (1234, 80, 2000, 2001, 2002, 2003, 2004, 2005)) +
+    connect(81) + accept(0) + connect(81) + run(1000))
+
+# the half-open queue full: SYN cookies; their ACKs open connections (with data)
+SEEDS["syn-flood-with-cookies"] = (
+    setup(cookies=True, fixed_isn=True) + listen(1234, 2) + flood(1234, 5) +
+    flood(1234, 9, complete=True, data=True) + flood(1234, 5, complete=True, no_mss=True) +
+    accept(0) + accept(0) + run(70000) + flood(1234, 5, complete=True))
+
+SEEDS["accept-queue-overflow-abort"] = (
+    setup(abort_on_overflow=True) + listen(1234, 2) + syn(0) + syn(1) + peer(0, P_ACK) +
+    syn(2) + peer(1, P_ACK) + syn(3) + peer(2, P_ACK) + peer(3, P_ACK) + accept(0) + run(2000))
+
+SEEDS["listener-closed-with-children"] = (
+    setup(listen=True) + syn(0) + syn(1, complete=True) + syn(2, complete=True) +
+    peer(2, P_FIN) + close(0) + run(100))
+
+SEEDS["abort-and-release-in-every-state"] = (
+    setup(listen=True, connect=True, accept=True, synack=True) + abort(0) + abort(1) +
+    release(1) + release(2) + connect() + abort(3) + abort(3) + run(100))
+
+# --- malformed input ---------------------------------------------------------
+SEEDS["malformed-options-syn-to-listener"] = (
+    setup(listen=True) +
+    raw(b"") + rawfix(tcp_hdr(40100, 1234, 1, 0, SYN, opts=bytes([2, 4, 0, 1]))) +
+    rawfix(tcp_hdr(40101, 1234, 1, 0, SYN, opts=bytes([2, 3, 5]))) +
+    rawfix(tcp_hdr(40102, 1234, 1, 0, SYN, opts=bytes([3, 3, 15, 1, 4, 2, 8, 10]))) +
+    rawfix(tcp_hdr(40103, 1234, 1, 0, SYN, opts=bytes([7, 0]))) +
+    rawfix(tcp_hdr(40104, 1234, 1, 0, SYN, opts=bytes([1, 1, 1, 2, 40]))) +
+    rawfix(tcp_hdr(40105, 1234, 1, 0, SYN | FIN)) + rawfix(tcp_hdr(0, 1234, 1, 0, SYN)))
+
+SEEDS["malformed-options-in-every-state"] = (
+    setup(listen=True, accept=True) +
+    seg(0, ACK, opts=[2, 1]) + seg(0, ACK, opts=[5, 255]) + seg(0, ACK | PSH, opts=[8, 10] + [0] * 8,
+                                                                 dlen=5) +
+    close(1) + seg(0, ACK, opts=[3, 3, 200]) + seg(0, FIN | ACK, opts=[2, 4, 0, 0]) +
+    seg(0, ACK, opts=[1] * 39 + [2]) + run(300))
+
+SEEDS["ip-header-garbage"] = (
+    setup(listen=True) +
+    raw(bytes([0x45, 0, 0, 10])) + raw(bytes([0x60]) + bytes(39)) +
+    raw(bytes([0x4f]) + bytes(19)) +
+    rawfix(bytes(8), proto='icmp') + rawfix(bytes([8, 0, 0, 0, 1, 2, 3, 4]), proto='icmp') +
+    rawfix(bytes(20), proto='other') + rawfix(tcp_hdr(1, 1234, 0, 0, SYN), ihl_words=2) +
+    rawfix(tcp_hdr(1, 1234, 0, 0, SYN), m_extra=0x40, m2=0xff) +
+    rawfix(tcp_hdr(1, 1234, 0, 0, SYN), m_extra=0x20, m2=4) +
+    rawfix(tcp_hdr(1, 1234, 0, 0, SYN)[:12] + bytes([0xf0]) + bytes(7)))
+
+
+# --- what the fuzzer found (tests/check_fuzz_regress.c tells the same stories) ---
+REGRESS = {}
+
+# a fast retransmit of 149 bytes in flight resent them with the 134 Nagle held
+# back, past SND.MAX (fixed in c8a5aea)
+REGRESS["fast-retransmit-sends-past-snd-max"] = (
+    setup(connect=True, synack=True) + send(0, 149) + send(0, 134) + peer(0, P_DUPACKS))
+
+# a FIN past a hole, shutdown, then a FIN at RCV.NXT acknowledging ours: stuck in
+# FIN-WAIT-1 with no timer, forever (fixed in 46217ef)
+REGRESS["fin-wait-1-stuck-after-a-second-fin"] = (
+    setup(listen=True, accept=True) + seg(0, FIN | ACK, seq=23) + shutdown(1) + seg(0, FIN | ACK))
+
+# a FIN inside data held past a hole: bytes past the FIN delivered, the FIN never
+# taken (fixed in 46217ef)
+REGRESS["fin-inside-data-held-past-a-hole"] = (
+    setup(listen=True, accept=True) + seg(0, ACK, seq=62, dlen=100) + seg(0, FIN | ACK, dlen=80))
+
+
+def write(out, inputs, what):
+    os.makedirs(out, exist_ok=True)
+    for f in os.listdir(out):
+        os.unlink(os.path.join(out, f))
+    for name, data in inputs.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    print(f"mkseeds: {len(inputs)} {what} in {out}")
+
+
+def main():
+    here = os.path.dirname(__file__)
+    write(sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus"), SEEDS, "seeds")
+    write(sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "regress"), REGRESS, "reproducers")
+
+
+if __name__ == "__main__":
+    main()
