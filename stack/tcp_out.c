@@ -112,8 +112,9 @@ void tcp_reply_cookie(struct stack *s, const struct seg *syn)
 	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL);
 }
 
-/* RFC 5961: an ACK that asks a blind sender to prove itself (a RST or SYN in the
- * window, an ACK far outside it). At most TCP_CHALLENGE_ACK_MAX a second per
+/* RFC 5961: an ACK that asks a blind sender to prove itself (for a RST in the
+ * window but not at RCV.NXT, a SYN, an ACK of data never sent or older than the
+ * largest window). At most TCP_CHALLENGE_ACK_MAX a second per
  * connection (RFC 5961 7), so a flood of forgeries cannot make us flood back. */
 void tcp_challenge_ack(struct stack *s, struct tcb *tcb)
 {
