@@ -33,7 +33,17 @@ $(B)/%: $(B)/apps/%.o $(B)/libtuntcp.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/check_%: $(B)/tests/check_%.o $(TEST_LIB:%.c=$(B)/%.o) $(B)/libtuntcp.a
+# The tests link the core built with INTERNAL_CHECKS: every invariant is checked after
+# every step (stack_check), and a broken one stops the test at once.
+$(B)/chk/%.o: %.c $(wildcard stack/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (INTERNAL_CHECKS)")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DINTERNAL_CHECKS -c -o $@ $<
+
+$(B)/libtuntcp-chk.a: $(STACK_SRC:%.c=$(B)/chk/%.o) $(RUNTIME_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+$(B)/tests/check_%: $(B)/tests/check_%.o $(TEST_LIB:%.c=$(B)/%.o) $(B)/libtuntcp-chk.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

@@ -2,9 +2,11 @@
  * object per direction loses, delays, jitters, reorders, duplicates and corrupts
  * packets at random (seeded, so a run can be repeated), and targeted rules pick
  * one packet ("drop the first FIN"). No clock and no I/O: time comes in as `now`
- * (us), packets are offered and later popped when due.
- * Entry points: impair_option, impair_add_rule, impair_active, impair_new,
- * impair_offer, impair_next, impair_pop, impair_free. */
+ * (us), packets are offered and later popped when due. Two files: impair_rules.c
+ * reads the configuration from text (options, rules) and writes it back;
+ * impair.c is the engine that applies it.
+ * Entry points: impair_option, impair_add_rule (impair_rules.c); impair_active,
+ * impair_new, impair_offer, impair_next, impair_pop, impair_free (impair.c). */
 #ifndef TUNTCP_IMPAIR_H
 #define TUNTCP_IMPAIR_H
 #include <stdbool.h>
@@ -58,6 +60,8 @@ struct impair_stats {
 	uint64_t overflow;                      /* dropped because the queue was full */
 };
 
+/* ---- the configuration as text (impair_rules.c) ---- */
+
 /* A command-line option, by its long name without "--": loss, delay, jitter,
  * reorder, dup, corrupt (value "[in:|out:]VALUE", both directions without a
  * prefix), impair-seed (N), rule ("in:RULE" or "out:RULE"). 0, or -1 with a
@@ -71,6 +75,11 @@ int impair_parse_percent(const char *s, uint32_t *ppm);
 int impair_parse_duration(const char *s, uint32_t *us);
 /* "fin#1:drop", "last-ack:delay=500ms": the rule as impair_add_rule reads it. */
 void impair_rule_format(const struct impair_rule *r, char *buf, size_t cap);
+/* "500ms", "2s", "1500us": a duration as impair_parse_duration reads it. */
+void impair_duration_format(uint32_t us, char *buf, size_t cap);
+
+/* ---- the engine (impair.c) ---- */
+
 /* Does c impair anything? If not, a runtime can skip the queue entirely. */
 bool impair_active(const struct impair_conf *c);
 

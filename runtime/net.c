@@ -4,17 +4,17 @@
  * wakes blocked callers whenever the network thread has done something. With
  * impairments configured (impair.h), packets pass through one impair object each
  * way - out: env.emit -> impair -> write(); in: read() -> impair -> stack_input()
- * - and the thread also wakes for their release times. */
+ * - and the thread also wakes for their release times. What is due when, and
+ * running it, is loop.c's (shared with sim.c); this file adds the real clock,
+ * the device and the sleeping in ppoll. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE                /* ppoll; the Makefile defines it, `make sanitize` does not */
 #endif
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
+#include "loop.h"
 #include "net.h"
 #include "stack.h"
 #include "tcp.h"
@@ -42,9 +43,11 @@ struct net {
 	uint64_t sleep_until;      /* the deadline the network thread sleeps towards */
 	uint64_t tx_errors;
 	struct impair *imp_in, *imp_out;   /* both NULL: no impairment, the fast path */
+	struct loop loop;          /* the stack, and imp_in, imp_out as queues NET_IN, NET_OUT */
 	uint8_t rx[65536];
-	uint8_t ibuf[65536], obuf[65536];  /* packets leaving the impair queues */
 };
+
+enum { NET_IN, NET_OUT };          /* the impair queues' numbers in the loop */
 
 static uint64_t now_us(void)
 {
@@ -52,232 +55,6 @@ static uint64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* ---- options shared by every app ---- */
-
-void net_options_default(struct net_options *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->tun = "tun0";
-	o->ip = 0x0a000002;
-	o->tun_ip = 0x0a000001;
-	o->prefix = 24;
-	o->mtu = 1500;
-	o->msl_ms = 30000;
-}
-
-void net_usage_common(FILE *f)
-{
-	fputs("Network options (the same for every app):\n"
-	      "  --tun NAME          TUN device to create, or attach to if it exists (default tun0)\n"
-	      "  --ip ADDR           the stack's IPv4 address (default 10.0.0.2)\n"
-	      "  --tun-ip ADDR/LEN   the kernel side's address on the device (default 10.0.0.1/24)\n"
-	      "  --mtu N             device MTU; the stack's MSS is MTU-40 (default 1500)\n"
-	      "  --msl SECONDS       maximum segment lifetime; TIME-WAIT lasts 2*MSL\n"
-	      "                      (default 30, so TIME-WAIT is 60 s as on Linux)\n"
-	      "  --isn N             every initial sequence number is N (default: random)\n"
-	      "  --pcap FILE         write every packet the stack sends and receives to FILE\n"
-	      "  --log FILE          the state-transition log goes to FILE (default: stderr)\n"
-	      "  -v, --verbose       also log every segment, drop and timer; -vv: user calls too\n"
-	      "  --nodelay           send small segments at once (Nagle's algorithm off)\n"
-	      "  --no-delayed-ack    acknowledge every segment at once (no delayed ACK)\n"
-	      "  --syncookies        answer SYNs with SYN cookies when the half-open queue is full\n"
-	      "  --abort-on-overflow RST a handshake that finds the accept queue full (else wait)\n"
-	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
-	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
-	      "  -h, --help          this help\n"
-	      "Link impairments, done by the stack itself (no netem needed). Each applies to\n"
-	      "both directions unless its value starts with in: (packets the stack receives)\n"
-	      "or out: (packets it sends). Random ones are logged with -v, rules always.\n"
-	      "  --loss [in:|out:]P%      lose packets at random (P may have decimals: 0.5%)\n"
-	      "  --delay [in:|out:]TIME   hold every packet back (500ms, 2s, 1500us; bare: ms)\n"
-	      "  --jitter [in:|out:]TIME  add a uniform random 0..TIME to the delay\n"
-	      "  --reorder [in:|out:]P%   a packet swaps places with the next one (or waits 10 ms)\n"
-	      "  --dup [in:|out:]P%       send a packet twice\n"
-	      "  --corrupt [in:|out:]P%   flip one random bit (the receiver's checksum drops it)\n"
-	      "  --impair-seed N          seed of every random decision (default: random, printed)\n"
-	      "  --rule DIR:MATCH[#N]:ACTION   act on chosen packets (before the random ones);\n"
-	      "                           DIR in or out; MATCH syn, syn-ack, data, ack (pure),\n"
-	      "                           fin, rst, any, last-ack (the final ACK of a close);\n"
-	      "                           #N: only the Nth match, else every one; ACTION drop,\n"
-	      "                           dup, corrupt or delay=TIME. Repeatable.\n"
-	      "  e.g.  --loss 5% --reorder in:2%        --rule out:fin#1:drop\n", f);
-}
-
-void net_bad_usage(const char *prog, const char *fmt, ...)
-{
-	const char *base = strrchr(prog, '/');
-	va_list ap;
-
-	fprintf(stderr, "%s: ", base ? base + 1 : prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (try --help)\n");
-	exit(2);
-}
-
-int net_parse_addr(const char *s, uint32_t *addr)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -1;
-	*addr = ntohl(a.s_addr);
-	return 0;
-}
-
-int net_parse_uint(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 0);
-	return (errno || end == s || *end || *v > max || *s == '-') ? -1 : 0;
-}
-
-void net_args_host_port(int argc, char **argv, uint32_t *addr, unsigned long *port)
-{
-	if (optind >= argc)
-		net_bad_usage(argv[0], "missing HOST");
-	if (net_parse_addr(argv[optind], addr))
-		net_bad_usage(argv[0], "HOST must be an IPv4 address: %s", argv[optind]);
-	if (optind + 1 < argc && (net_parse_uint(argv[optind + 1], 65535, port) || !*port))
-		net_bad_usage(argv[0], "bad PORT: %s", argv[optind + 1]);
-	if (optind + 2 < argc)
-		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind + 2]);
-}
-
-static int parse_prefixed(const char *arg, uint32_t *addr, int *prefix)
-{
-	char buf[32];
-	char *slash;
-	unsigned long p = 24;
-
-	if (strlen(arg) >= sizeof(buf))
-		return -1;
-	strcpy(buf, arg);
-	if ((slash = strchr(buf, '/'))) {
-		*slash = 0;
-		if (net_parse_uint(slash + 1, 30, &p) || p < 1)
-			return -1;
-	}
-	*prefix = (int)p;
-	return net_parse_addr(buf, addr);
-}
-
-static int net_impair_option(struct net_options *o, int c, const char *arg, const char *prog)
-{
-	static const char *const names[] = {
-		[NET_OPT_LOSS - NET_OPT_LOSS] = "loss", [NET_OPT_DELAY - NET_OPT_LOSS] = "delay",
-		[NET_OPT_JITTER - NET_OPT_LOSS] = "jitter", [NET_OPT_REORDER - NET_OPT_LOSS] = "reorder",
-		[NET_OPT_DUP - NET_OPT_LOSS] = "dup", [NET_OPT_CORRUPT - NET_OPT_LOSS] = "corrupt",
-		[NET_OPT_IMPAIR_SEED - NET_OPT_LOSS] = "impair-seed", [NET_OPT_RULE - NET_OPT_LOSS] = "rule",
-	};
-	char err[256];
-
-	if (impair_option(&o->impair_in, &o->impair_out, names[c - NET_OPT_LOSS], arg, err,
-			  sizeof(err)))
-		net_bad_usage(prog, "%s", err);
-	if (c == NET_OPT_IMPAIR_SEED)
-		o->impair_seed_set = 1;
-	return 1;
-}
-
-int net_option(struct net_options *o, int c, const char *arg, const char *prog)
-{
-	unsigned long v;
-	char *end;
-	double msl;
-
-	switch (c) {
-	case NET_OPT_TUN:
-		if (!*arg || strlen(arg) >= 16)
-			net_bad_usage(prog, "--tun: a device name of 1 to 15 characters");
-		o->tun = arg;
-		return 1;
-	case NET_OPT_IP:
-		if (net_parse_addr(arg, &o->ip))
-			net_bad_usage(prog, "--ip: not an IPv4 address: %s", arg);
-		return 1;
-	case NET_OPT_TUN_IP:
-		if (parse_prefixed(arg, &o->tun_ip, &o->prefix))
-			net_bad_usage(prog, "--tun-ip: expected ADDR/PREFIX, e.g. 10.0.0.1/24: %s", arg);
-		return 1;
-	case NET_OPT_MTU:
-		if (net_parse_uint(arg, 9000, &v) || v < 576)
-			net_bad_usage(prog, "--mtu: a number from 576 to 9000: %s", arg);
-		o->mtu = (int)v;
-		return 1;
-	case NET_OPT_MSL:
-		msl = strtod(arg, &end);
-		if (end == arg || *end || !(msl > 0 && msl <= 3600))
-			net_bad_usage(prog, "--msl: seconds, more than 0 and at most 3600: %s", arg);
-		o->msl_ms = (uint32_t)(msl * 1000 + 0.5);
-		if (!o->msl_ms)
-			o->msl_ms = 1;
-		return 1;
-	case NET_OPT_ISN:
-		if (net_parse_uint(arg, 0xffffffffu, &v))
-			net_bad_usage(prog, "--isn: a number from 0 to 4294967295: %s", arg);
-		o->fixed_isn = 1;
-		o->isn = (uint32_t)v;
-		return 1;
-	case NET_OPT_PCAP:
-		o->pcap = arg;
-		return 1;
-	case NET_OPT_LOG:
-		o->log = arg;
-		return 1;
-	case 'v':
-		o->verbose++;
-		return 1;
-	case NET_OPT_NODELAY:
-		o->no_nagle = 1;
-		return 1;
-	case NET_OPT_NO_DELAYED_ACK:
-		o->no_delayed_ack = 1;
-		return 1;
-	case NET_OPT_SYNCOOKIES:
-		o->syncookies = 1;
-		return 1;
-	case NET_OPT_ABORT_ON_OVERFLOW:
-		o->abort_on_overflow = 1;
-		return 1;
-	case NET_OPT_STATS:
-		o->stats = 1;
-		return 1;
-	default:
-		if (c >= NET_OPT_LOSS && c <= NET_OPT_RULE)
-			return net_impair_option(o, c, arg, prog);
-		return 0;
-	}
-}
-
-int net_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-	       struct net_options *o)
-{
-	char opts[64];
-	int c;
-
-	snprintf(opts, sizeof(opts), ":" NET_SHORT_OPTIONS "%s", shortopts);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
-		if (c == '?')
-			net_bad_usage(argv[0], "unknown option %s", argv[optind - 1]);
-		if (c == ':')
-			net_bad_usage(argv[0], "option %s needs a value", argv[optind - 1]);
-		if (!net_option(o, c, optarg, argv[0]))
-			return c;
-	}
-	return -1;
-}
-
-const char *net_addr_str(uint32_t addr, char buf[16])
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, addr >> 16 & 255, addr >> 8 & 255, addr & 255);
-	return buf;
 }
 
 /* ---- the core's environment ---- */
@@ -288,13 +65,16 @@ static void net_write(struct net *n, const uint8_t *pkt, size_t len)
 		n->tx_errors++;
 }
 
-/* Write every packet the out queue has due; called with the lock held. */
-static void net_release_out(struct net *n, uint64_t now)
+/* The impair queues' sinks: in -> the core, out -> the device. */
+static void net_to_core(void *ctx, uint64_t now, const uint8_t *pkt, size_t len)
 {
-	size_t len;
+	stack_input(((struct net *)ctx)->s, now, pkt, len);
+}
 
-	while ((len = impair_pop(n->imp_out, now, n->obuf, sizeof(n->obuf))))
-		net_write(n, n->obuf, len);
+static void net_to_device(void *ctx, uint64_t now, const uint8_t *pkt, size_t len)
+{
+	(void)now;
+	net_write(ctx, pkt, len);
 }
 
 static void net_emit(void *ctx, const uint8_t *pkt, size_t len)
@@ -308,7 +88,7 @@ static void net_emit(void *ctx, const uint8_t *pkt, size_t len)
 	}
 	now = now_us();
 	impair_offer(n->imp_out, now, pkt, len);
-	net_release_out(n, now);           /* undelayed packets leave at once */
+	loop_release(&n->loop, NET_OUT, now);   /* undelayed packets leave at once */
 }
 
 static uint32_t net_rand(void *ctx)
@@ -346,18 +126,6 @@ static void net_note_out(void *ctx, uint64_t now, int level, const char *what,
 
 /* ---- the network thread ---- */
 
-/* The earliest of the core's timers and the impair queues' release times. */
-static uint64_t net_next_event(const struct net *n)
-{
-	uint64_t t = stack_next_deadline(n->s);
-
-	if (n->imp_in && impair_next(n->imp_in) < t)
-		t = impair_next(n->imp_in);
-	if (n->imp_out && impair_next(n->imp_out) < t)
-		t = impair_next(n->imp_out);
-	return t;
-}
-
 /* Called with the lock held after a user call: if that call armed an earlier
  * timer than the one the network thread sleeps towards, wake it. */
 static void net_kick(struct net *n)
@@ -365,7 +133,7 @@ static void net_kick(struct net *n)
 	uint64_t one = 1;
 
 	pthread_cond_broadcast(&n->cond);
-	if (net_next_event(n) < n->sleep_until && write(n->evfd, &one, sizeof(one)) < 0)
+	if (loop_next(&n->loop).at < n->sleep_until && write(n->evfd, &one, sizeof(one)) < 0)
 		return;
 }
 
@@ -409,18 +177,6 @@ static void net_receive(struct net *n)
 	}
 }
 
-/* Hand over what the impair queues have due: in -> the core, out -> the device. */
-static void net_release(struct net *n)
-{
-	size_t len;
-
-	if (!n->imp_in)
-		return;
-	while ((len = impair_pop(n->imp_in, now_us(), n->ibuf, sizeof(n->ibuf))))
-		stack_input(n->s, now_us(), n->ibuf, len);
-	net_release_out(n, now_us());
-}
-
 static void *net_loop(void *arg)
 {
 	struct net *n = arg;
@@ -432,7 +188,7 @@ static void *net_loop(void *arg)
 
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop) {
-		n->sleep_until = net_next_event(n);
+		n->sleep_until = loop_next(&n->loop).at;
 		pthread_mutex_unlock(&n->lock);
 		net_wait(pfd, 3, n->sleep_until);
 		if (pfd[2].revents & POLLIN)
@@ -442,8 +198,7 @@ static void *net_loop(void *arg)
 		pthread_mutex_lock(&n->lock);
 		if (pfd[0].revents & POLLIN)
 			net_receive(n);
-		net_release(n);
-		stack_poll(n->s, now_us());
+		loop_run_due(&n->loop, now_us());
 		pthread_cond_broadcast(&n->cond);
 	}
 	pthread_mutex_unlock(&n->lock);
@@ -509,6 +264,8 @@ static int net_open_impair(struct net *n)
 		return -1;
 	impair_set_note(n->imp_in, net_note_in, n);
 	impair_set_note(n->imp_out, net_note_out, n);
+	loop_set_queue(&n->loop, NET_IN, n->imp_in, net_to_core, n);
+	loop_set_queue(&n->loop, NET_OUT, n->imp_out, net_to_device, n);
 	return 0;
 }
 
@@ -518,7 +275,7 @@ struct net *net_start(const struct net_options *o)
 	struct stack_config cfg = { .addr = o->ip, .prefix = o->prefix, .mtu = (uint16_t)o->mtu,
 				    .msl_ms = o->msl_ms, .fixed_isn = o->fixed_isn, .isn = o->isn,
 				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
-				    .syncookies = o->syncookies,
+				    .no_syncookies = o->no_syncookies,
 				    .abort_on_overflow = o->abort_on_overflow };
 	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace };
 	int err;
@@ -533,7 +290,8 @@ struct net *net_start(const struct net_options *o)
 	if (net_open_impair(n) || net_open_tun(n) || net_open_signals(n) ||
 	    (n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return NULL;
-	n->s = stack_new(&cfg, &env);
+	if ((n->s = stack_new(&cfg, &env)))
+		loop_add_stack(&n->loop, n->s);
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
 	if (!n->s || pthread_create(&n->thread, NULL, net_loop, n))

@@ -1,10 +1,14 @@
 /* sim.c - the in-memory wire (sim.h). Packets in flight sit in a queue ordered
  * by delivery time; sim_run_until() alternates between the earliest delivery
- * the earliest impairment release and the earliest stack timer, so every event
+ * and the next event of the stacks and their impair queues (loop.c, the loop
+ * net.c runs in real time), jumping the virtual clock to each, so every event
  * happens at its own virtual time. */
 #include <stdlib.h>
 #include <string.h>
+#include "loop.h"
 #include "sim.h"
+
+_Static_assert(SIM_MAX_STACKS <= LOOP_MAX, "one loop holds every stack and its queue");
 
 struct flight {
 	uint64_t at;                   /* delivery time */
@@ -20,7 +24,8 @@ struct node {
 	struct stack *s;
 	struct log log;
 	char tag[4];
-	struct impair *imp;            /* NULL: what it sends goes straight on the wire */
+	struct impair *imp;            /* NULL: what it sends goes straight on the wire;
+					* else queue `index` in the loop */
 };
 
 struct sim {
@@ -36,7 +41,7 @@ struct sim {
 	sim_trace_fn trace;
 	void *trace_ctx;
 	uint64_t delivered, dropped, notes;
-	uint8_t buf[65536];            /* a packet leaving an impair queue */
+	struct loop loop;              /* every stack, and the impair queues */
 };
 
 static uint32_t sim_rand(void *ctx)
@@ -85,12 +90,21 @@ static void sim_wire(struct sim *sim, int from, const uint8_t *pkt, size_t len)
 	memcpy(f->pkt, pkt, len);
 }
 
+/* An impair queue's sink: what node ctx sent, now due, goes on the wire. */
+static void sim_to_wire(void *ctx, uint64_t now, const uint8_t *pkt, size_t len)
+{
+	struct node *nd = ctx;
+
+	(void)now;                     /* the sim's clock: the loop runs at sim->now */
+	sim_wire(nd->sim, nd->index, pkt, len);
+}
+
 static void sim_emit(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct node *nd = ctx;
 
 	if (nd->imp)
-		impair_offer(nd->imp, nd->sim->now, pkt, len);   /* released by sim_run_until */
+		impair_offer(nd->imp, nd->sim->now, pkt, len);   /* released by the loop */
 	else
 		sim_wire(nd->sim, nd->index, pkt, len);
 }
@@ -138,6 +152,7 @@ int sim_add(struct sim *sim, const struct stack_config *cfg)
 	nd->index = sim->n;
 	nd->tag[0] = (char)('A' + sim->n);
 	nd->s = stack_new(cfg, &env);
+	loop_add_stack(&sim->loop, nd->s);
 	sim->n++;
 	for (int i = 0; i < sim->n - 1; i++)
 		if (sim->nodes[i].imp) {       /* a wire with impairments: this one too */
@@ -169,6 +184,7 @@ static void sim_impair_node(struct sim *sim, int i, const struct impair_conf *c)
 	impair_free(sim->nodes[i].imp);
 	sim->nodes[i].imp = impair_new(&salted, "out", link);
 	impair_set_note(sim->nodes[i].imp, sim_note, &sim->nodes[i]);
+	loop_set_queue(&sim->loop, i, sim->nodes[i].imp, sim_to_wire, &sim->nodes[i]);
 }
 
 /* Every stack then sends through an impair object, perfect ones for the others:
@@ -227,65 +243,34 @@ static size_t sim_earliest(const struct sim *sim)
 	return best;
 }
 
-static uint64_t sim_next_timer(const struct sim *sim)
+/* Deliver the packet in flight q[i]. */
+static void sim_deliver(struct sim *sim, size_t i)
 {
-	uint64_t t = UINT64_MAX;
+	struct flight f = sim->q[i];
 
-	for (int i = 0; i < sim->n; i++) {
-		uint64_t d = stack_next_deadline(sim->nodes[i].s);
-		t = d < t ? d : t;
-	}
-	return t;
+	sim->q[i] = sim->q[--sim->qlen];
+	sim->now = f.at > sim->now ? f.at : sim->now;
+	sim->delivered++;
+	stack_input(sim->nodes[f.to].s, sim->now, f.pkt, f.len);
+	free(f.pkt);
 }
 
-/* The stack whose impair queue releases first, and when; -1 if none holds any. */
-static int sim_next_impair(const struct sim *sim, uint64_t *at)
-{
-	int best = -1;
-
-	*at = UINT64_MAX;
-	for (int i = 0; i < sim->n; i++) {
-		uint64_t a = sim->nodes[i].imp ? impair_next(sim->nodes[i].imp) : UINT64_MAX;
-		if (a < *at) {
-			*at = a;
-			best = i;
-		}
-	}
-	return best;
-}
-
-static void sim_release(struct sim *sim, int from)
-{
-	size_t len;
-
-	while ((len = impair_pop(sim->nodes[from].imp, sim->now, sim->buf, sizeof(sim->buf))))
-		sim_wire(sim, from, sim->buf, len);
-}
-
+/* One event at a time, each at its own time. At equal times a packet on the wire
+ * arrives first, then the impair queues release, then the timers fire. */
 void sim_run_until(struct sim *sim, uint64_t t)
 {
 	for (;;) {
-		uint64_t timer = sim_next_timer(sim), imp_at;
+		struct loop_event ev = loop_next(&sim->loop);
 		size_t i = sim->qlen ? sim_earliest(sim) : 0;
 		uint64_t pkt_at = sim->qlen ? sim->q[i].at : UINT64_MAX;
-		int from = sim_next_impair(sim, &imp_at);
 
-		if (timer > t && pkt_at > t && imp_at > t)
+		if (ev.at > t && pkt_at > t)
 			break;
-		if (from >= 0 && imp_at < pkt_at && imp_at <= timer) {
-			sim->now = imp_at > sim->now ? imp_at : sim->now;
-			sim_release(sim, from);
-		} else if (pkt_at <= timer) {
-			struct flight f = sim->q[i];
-			sim->q[i] = sim->q[--sim->qlen];
-			sim->now = f.at > sim->now ? f.at : sim->now;
-			sim->delivered++;
-			stack_input(sim->nodes[f.to].s, sim->now, f.pkt, f.len);
-			free(f.pkt);
+		if (pkt_at <= ev.at) {
+			sim_deliver(sim, i);
 		} else {
-			sim->now = timer > sim->now ? timer : sim->now;
-			for (int k = 0; k < sim->n; k++)
-				stack_poll(sim->nodes[k].s, sim->now);
+			sim->now = ev.at > sim->now ? ev.at : sim->now;
+			loop_run(&sim->loop, ev, sim->now);
 		}
 	}
 	sim->now = t > sim->now ? t : sim->now;

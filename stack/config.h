@@ -8,6 +8,10 @@
 #define STACK_MTU              1500     /* default link MTU: MSS = MTU - 40 */
 
 #define IP_DEFAULT_TTL         64       /* as Linux */
+#define ICMP_RATE_MS           1000     /* ICMP errors: one per this per destination ... (Linux icmp_ratelimit) */
+#define ICMP_RATE_BURST        6        /* ... after a burst of this many (Linux XRLIM_BURST_FACTOR) */
+#define ICMP_RATE_SLOTS        16       /* destinations whose rate is remembered */
+#define TCP_MIN_PMTU           68       /* path MTU floor (RFC 791's minimum): MSS >= 28 */
 
 #define TCP_DEFAULT_MSL_MS     30000    /* default: TIME-WAIT = 2*MSL = 60 s, as Linux */
 #define TCP_DEFAULT_MSS        536      /* RFC 9293 3.7.1: when the peer sends no MSS option */
@@ -34,5 +38,6 @@
 #define TCP_CHALLENGE_ACK_MAX  10       /* RFC 5961 7: challenge ACKs per second per connection */
 #define TCP_OOW_ACK_MS         500      /* one ACK per this to out-of-window ACKs (Linux tcp_invalid_ratelimit) */
 #define TCP_COOKIE_SLOT_S      64       /* SYN cookie clock; a cookie lives 1 to 2 slots */
+#define TCP_COOKIE_RECENT_MS   120000   /* cookie ACKs taken this long after an overflow (Linux) */
 
 #endif

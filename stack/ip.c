@@ -35,9 +35,10 @@ void ip_input(struct stack *s, const uint8_t *pkt, size_t len)
 	case IPPROTO_ICMP_:
 		icmp_input(s, &ip, pkt, len);
 		return;
-	default:
-		reason = STAT_DROP_IP_PROTO;   /* not implemented: ICMP protocol unreachable */
-		goto drop;
+	default:                           /* RFC 1122 3.2.2.1: say so */
+		stack_drop(s, STAT_DROP_IP_PROTO, pkt, len);
+		icmp_unreach(s, &ip, pkt, ICMP_UNREACH_PROTOCOL);
+		return;
 	}
 drop:
 	stack_drop(s, reason, pkt, len);

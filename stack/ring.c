@@ -33,25 +33,34 @@ void ring_peek(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n)
 }
 
 /* Copy n bytes into the free part, `off` bytes past the last queued byte; the
- * queue's length does not change. The caller keeps off + n within the free part. */
-void ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n)
+ * queue's length does not change. False, and nothing written, if they do not fit:
+ * the caller checks that (an invariant, never a silent loss). */
+bool ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n)
 {
 	uint32_t start, first;
 
-	if (n == 0 || (uint64_t)off + n > r->cap - r->len)
-		return;
+	if ((uint64_t)off + n > r->cap - r->len)
+		return false;
+	if (n == 0)
+		return true;
 	start = (uint32_t)(((uint64_t)r->head + r->len + off) % r->cap);
 	first = r->cap - start < n ? r->cap - start : n;
 	memcpy(r->buf + start, p, first);
 	memcpy(r->buf, p + first, n - first);
+	return true;
 }
 
-/* The next n bytes of the free part become queued data. */
-void ring_extend(struct ring *r, uint32_t n)
+/* The next n bytes of the free part become queued data; false (and nothing done)
+ * if there are not that many. */
+bool ring_extend(struct ring *r, uint32_t n)
 {
-	r->len += n < r->cap - r->len ? n : r->cap - r->len;
+	if (n > r->cap - r->len)
+		return false;
+	r->len += n;
+	return true;
 }
 
+/* As much of p as fits; returns how much that was. */
 uint32_t ring_write(struct ring *r, const uint8_t *p, uint32_t n)
 {
 	if (n > r->cap - r->len)

@@ -25,6 +25,10 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_SYNCOOKIE_SENT] = "tcp syn cookies sent",
 	[STAT_SYNCOOKIE_OK] = "tcp connections from a syn cookie",
 	[STAT_TCP_WSCALE_BIG] = "tcp window scale above 14 (ignored)",
+	[STAT_INVARIANT] = "invariants broken (a bug: please report it)",
+	[STAT_ICMP_ERROR] = "icmp errors taken by a connection",
+	[STAT_ICMP_UNREACH_SENT] = "icmp protocol unreachable sent",
+	[STAT_ICMP_RATE_LIMITED] = "icmp errors not sent (rate limit)",
 	[STAT_DROP_IP_SHORT] = "ip packet shorter than its header",
 	[STAT_DROP_IP_VERSION] = "ip version is not 4",
 	[STAT_DROP_IP_IHL] = "ip header length invalid",
@@ -37,6 +41,10 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_DROP_ICMP_SHORT] = "icmp too short",
 	[STAT_DROP_ICMP_CSUM] = "icmp checksum",
 	[STAT_DROP_ICMP_TYPE] = "icmp type not supported",
+	[STAT_DROP_ICMP_QUENCH] = "icmp source quench (ignored)",
+	[STAT_DROP_ICMP_QUOTE] = "icmp error quotes no header of ours",
+	[STAT_DROP_ICMP_NO_CONN] = "icmp error for no connection",
+	[STAT_DROP_ICMP_SEQ] = "icmp error outside the send window",
 	[STAT_DROP_TCP_SHORT] = "tcp segment shorter than its header",
 	[STAT_DROP_TCP_OFF] = "tcp data offset invalid",
 	[STAT_DROP_TCP_CSUM] = "tcp checksum",
@@ -57,6 +65,7 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_DROP_TCP_ACK] = "tcp ack unacceptable",
 	[STAT_DROP_TCP_OOO] = "tcp out-of-order queue full",
 	[STAT_DROP_TCP_STATE] = "tcp nothing to do in this state",
+	[STAT_DROP_INVARIANT] = "tcp taking it would break an invariant (a bug)",
 };
 
 const char *stat_name(enum stat_id st)
@@ -72,8 +81,13 @@ struct stack *stack_new(const struct stack_config *cfg, const struct stack_env *
 		return NULL;
 	s->cfg = *cfg;
 	s->env = *env;
+#ifdef INTERNAL_CHECKS
+	s->internal_checks = true;                  /* test and fuzz builds: stop at a broken one */
+#endif
 	if (!s->cfg.mtu)
 		s->cfg.mtu = STACK_MTU;
+	if (!s->cfg.rcvbuf || s->cfg.rcvbuf > TCP_RCVBUF)
+		s->cfg.rcvbuf = TCP_RCVBUF;
 	if (!s->cfg.msl_ms)
 		s->cfg.msl_ms = TCP_DEFAULT_MSL_MS;
 	s->mss = (uint16_t)(s->cfg.mtu - IP_HDR_LEN - TCP_HDR_LEN);
@@ -91,14 +105,9 @@ void stack_free(struct stack *s)
 {
 	if (!s)
 		return;
-	for (int h = 0; h < STACK_MAX_CONNS; h++) {
-		struct tcb *tcb = s->conns[h];
-		if (!tcb)
-			continue;
-		ring_free(&tcb->sndq);
-		ring_free(&tcb->rcvq);
-		free(tcb);
-	}
+	for (int h = 0; h < STACK_MAX_CONNS; h++)
+		if (s->conns[h])
+			tcb_free(s->conns[h]);
 	free(s);
 }
 
@@ -113,9 +122,9 @@ void stack_emit(struct stack *s, size_t len, const struct tcb *tcb)
 {
 	struct trace_event ev = { .kind = TRACE_SEG_OUT, .pkt = s->out, .len = len };
 
-	if (tcb && tcb->syn_acked) {               /* -v shows the windows it was sent with */
-		ev.cwnd = tcb->cwnd;
-		ev.ssthresh = tcb->ssthresh;
+	if (tcb && tcb->snd.syn_acked) {               /* -v shows the windows it was sent with */
+		ev.cwnd = tcb->cc.cwnd;
+		ev.ssthresh = tcb->cc.ssthresh;
 	}
 
 	stat_inc(s, STAT_IP_OUT);
@@ -139,6 +148,8 @@ void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len)
 	stat_inc(s, STAT_IP_IN);
 	stack_trace(s, &ev);
 	ip_input(s, pkt, len);
+	if (s->internal_checks)
+		stack_check(s);
 }
 
 void stack_poll(struct stack *s, uint64_t now)
@@ -147,6 +158,8 @@ void stack_poll(struct stack *s, uint64_t now)
 	for (int h = 0; h < STACK_MAX_CONNS; h++)
 		if (s->conns[h])
 			tcp_timers(s, s->conns[h]);
+	if (s->internal_checks)
+		stack_check(s);
 }
 
 uint64_t stack_next_deadline(const struct stack *s)

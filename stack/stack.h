@@ -22,13 +22,16 @@ struct stack_config {
 	uint32_t addr;             /* the stack's IPv4 address, host order */
 	int prefix;                /* its subnet's prefix length (24: /24), 0 if unknown */
 	uint16_t mtu;              /* 0: STACK_MTU */
+	uint32_t rcvbuf;           /* receive buffer per connection; 0: TCP_RCVBUF (at most 65535:
+	                              no window scaling) */
 	uint32_t msl_ms;           /* 0: TCP_DEFAULT_MSL_MS; TIME-WAIT lasts 2*MSL */
 	int fixed_isn;             /* nonzero: every ISN is `isn` (reproducible captures) */
 	uint32_t isn;
 	int no_delayed_ack;        /* nonzero: ACK every segment at once (RFC 9293 3.8.6.3 off) */
 	int no_nagle;              /* nonzero: send small segments at once (TCP_NODELAY) */
-	int syncookies;            /* nonzero: a SYN that finds the half-open queue full is
-	                              answered with a SYN cookie (Linux tcp_syncookies=1) */
+	int no_syncookies;         /* nonzero: a SYN that finds the half-open queue full is
+	                              dropped; else (the default, as Linux's tcp_syncookies=1)
+	                              it is answered with a SYN cookie */
 	int abort_on_overflow;     /* nonzero: the handshake's ACK that finds the accept queue
 	                              full is answered by RST (Linux tcp_abort_on_overflow) */
 };
@@ -43,6 +46,10 @@ enum stat_id {
 	STAT_OOW_ACK_LIMITED,                  /* an ACK to an out-of-window ACK not sent: rate limit */
 	STAT_SYNCOOKIE_SENT, STAT_SYNCOOKIE_OK,
 	STAT_TCP_WSCALE_BIG,                   /* a window scale shift above 14 (RFC 7323: as 14) */
+	STAT_INVARIANT,                        /* an invariant of the core broken: a bug (release builds) */
+	STAT_ICMP_ERROR,                       /* an ICMP error taken by the connection it names */
+	STAT_ICMP_UNREACH_SENT,                /* ICMP protocol unreachable sent */
+	STAT_ICMP_RATE_LIMITED,                /* an ICMP error not sent: over the rate limit */
 	STAT_DROP_FIRST,                       /* drop reasons follow */
 	STAT_DROP_IP_SHORT = STAT_DROP_FIRST,  /* shorter than an IPv4 header */
 	STAT_DROP_IP_VERSION,                  /* version != 4 */
@@ -52,8 +59,12 @@ enum stat_id {
 	STAT_DROP_IP_FRAG,                     /* fragments: not supported */
 	STAT_DROP_IP_NOT_US,                   /* destination is not our address */
 	STAT_DROP_IP_SRC,                      /* source is broadcast/multicast/zero/ours */
-	STAT_DROP_IP_PROTO,                    /* neither ICMP nor TCP */
+	STAT_DROP_IP_PROTO,                    /* neither ICMP nor TCP (protocol unreachable sent) */
 	STAT_DROP_ICMP_SHORT, STAT_DROP_ICMP_CSUM, STAT_DROP_ICMP_TYPE,
+	STAT_DROP_ICMP_QUENCH,                 /* source quench: discarded (RFC 9293 MUST-55) */
+	STAT_DROP_ICMP_QUOTE,                  /* an error that quotes no IPv4 header + 8 bytes */
+	STAT_DROP_ICMP_NO_CONN,                /* an error about no connection of ours */
+	STAT_DROP_ICMP_SEQ,                    /* an error quoting a SEQ outside SND.UNA..SND.MAX (RFC 5927) */
 	STAT_DROP_TCP_SHORT,                   /* shorter than a TCP header */
 	STAT_DROP_TCP_OFF,                     /* data offset < 5 or past the segment */
 	STAT_DROP_TCP_CSUM,
@@ -74,6 +85,7 @@ enum stat_id {
 	STAT_DROP_TCP_ACK,                     /* ACK of data not yet sent, or bad in SYN-RECEIVED */
 	STAT_DROP_TCP_OOO,                     /* past a hole, and TCP_OOO_RANGES pieces wait already */
 	STAT_DROP_TCP_STATE,                   /* nothing to do in this state */
+	STAT_DROP_INVARIANT,                   /* taking it would break an invariant (a bug) */
 	STAT_COUNT
 };
 
@@ -86,6 +98,11 @@ void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len);
 void stack_poll(struct stack *s, uint64_t now);
 /* Absolute time of the next timer, or UINT64_MAX when none is armed. */
 uint64_t stack_next_deadline(const struct stack *s);
+
+/* Check every invariant of every connection (tcp_invariant.c). Test and fuzz builds
+ * (INTERNAL_CHECKS) do it after every stack_input and stack_poll, and stop at once
+ * on a broken one; release builds count it (STAT_INVARIANT) and go on. */
+void stack_check(struct stack *s);
 
 uint64_t stack_stat(const struct stack *s, enum stat_id st);
 const char *stat_name(enum stat_id st);

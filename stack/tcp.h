@@ -50,6 +50,7 @@ enum { TCP_EV_READABLE = 1, TCP_EV_WRITABLE = 2, TCP_EV_CONNECTED = 4,
 struct tcp_status {
 	enum tcp_state state;
 	int error;                 /* the pending -errno, 0 if none */
+	int soft_error;            /* the last ICMP soft error (-errno), 0 if none */
 	int events;                /* TCP_EV_* */
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
@@ -58,10 +59,13 @@ struct tcp_status {
 	uint32_t srtt_us, rttvar_us;   /* RFC 6298, 0 before the first sample */
 	uint32_t rto_ms;               /* the retransmission timeout now (backed off or not) */
 	uint32_t cwnd, ssthresh;       /* RFC 5681, bytes */
-	uint32_t snd_wnd, rcv_wnd;     /* the peer's window, our free receive buffer */
+	uint32_t snd_wnd, rcv_wnd;     /* the peer's window, RCV.WND (what is left of ours) */
 	int in_recovery;               /* fast recovery (RFC 6582) in progress */
 	int ooo_pieces;                /* out-of-order pieces waiting for a hole to fill */
 };
 int tcp_status(const struct stack *s, int h, struct tcp_status *st);
+/* As getsockopt(SO_ERROR): the pending error or else the last ICMP soft error (-errno),
+ * 0 if none; what it returns is cleared. -EBADF for a bad handle. */
+int tcp_sock_error(struct stack *s, int h);
 
 #endif

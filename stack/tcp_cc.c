@@ -1,7 +1,8 @@
 /* tcp_cc.c - congestion control: slow start and congestion avoidance (RFC 5681 3.1),
  * fast retransmit and fast recovery (RFC 5681 3.2) with NewReno's partial ACKs
  * (RFC 6582), and the loss window after a timeout. cwnd and ssthresh are in bytes,
- * SMSS is tcb->snd_mss. Every change worth seeing is traced ("cc: ...").
+ * SMSS is tcb->snd.mss. Every change worth seeing is traced ("cc: ..."). It only
+ * decides: what to retransmit now is returned to the caller, which sends it.
  * Entry points: tcp_cc_init, tcp_cc_ack, tcp_cc_dupack, tcp_cc_timeout. */
 #include <stdio.h>
 #include "tcp_priv.h"
@@ -11,7 +12,7 @@
 
 uint32_t tcp_flight_size(const struct tcb *tcb)
 {
-	return tcb->snd_max - tcb->snd_una;
+	return tcb->snd.max - tcb->snd.una;
 }
 
 static void cc_trace(struct stack *s, struct tcb *tcb, const char *what)
@@ -23,93 +24,95 @@ static void cc_trace(struct stack *s, struct tcb *tcb, const char *what)
  * again, tcp_ack_advance makes it one segment when the handshake completes.) */
 void tcp_cc_init(struct stack *s, struct tcb *tcb)
 {
-	uint32_t smss = tcb->snd_mss;
+	uint32_t smss = tcb->snd.mss;
 
 	(void)s;
-	tcb->cwnd = MIN(4 * smss, MAX(2 * smss, 4380u));
-	tcb->ssthresh = TCP_SSTHRESH_INIT;
-	tcb->recover = tcb->iss;
-	tcb->dupacks = 0;
-	tcb->in_recovery = false;
+	tcb->cc.cwnd = MIN(4 * smss, MAX(2 * smss, 4380u));
+	tcb->cc.ssthresh = TCP_SSTHRESH_INIT;
+	tcb->cc.recover = tcb->snd.iss;
+	tcb->cc.dupacks = 0;
+	tcb->cc.in_recovery = false;
 }
 
 /* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2*SMSS) */
 static uint32_t cc_half_flight(const struct tcb *tcb)
 {
-	return MAX(tcp_flight_size(tcb) / 2, 2u * tcb->snd_mss);
+	return MAX(tcp_flight_size(tcb) / 2, 2u * tcb->snd.mss);
 }
 
 /* cwnd grows by at most `add`, and never past what could ever be in flight (the
  * send buffer): a flood of duplicate ACKs cannot make it wrap. */
 static void cc_grow(struct tcb *tcb, uint32_t add)
 {
-	tcb->cwnd = tcb->cwnd + add > TCP_SNDBUF ? MAX(tcb->cwnd, (uint32_t)TCP_SNDBUF) :
-		    tcb->cwnd + add;
+	tcb->cc.cwnd = tcb->cc.cwnd + add > TCP_SNDBUF ? MAX(tcb->cc.cwnd, (uint32_t)TCP_SNDBUF) :
+		    tcb->cc.cwnd + add;
 }
 
 /* New data was acknowledged (SND.UNA has already moved): `acked` bytes. A partial
- * ACK retransmits at once and, as every ACK of new data does, restarts the timer
- * (RFC 6582 3.2 step 5 allows this "Slow-but-Steady" variant). */
-void tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
+ * ACK asks for the next hole to be retransmitted at once and, as every ACK of new
+ * data does, restarts the timer (RFC 6582 3.2 step 5 allows this "Slow-but-Steady"
+ * variant). */
+enum cc_action tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
 {
-	uint32_t smss = tcb->snd_mss, before = tcb->cwnd;
+	uint32_t smss = tcb->snd.mss, before = tcb->cc.cwnd;
 
-	tcb->dupacks = 0;
-	if (tcb->in_recovery) {
-		if (SEQ_GEQ(tcb->snd_una, tcb->recover)) {      /* full ACK: RFC 6582 3.2 step 3 */
-			tcb->cwnd = MIN(tcb->ssthresh, MAX(tcp_flight_size(tcb), smss) + smss);
-			tcb->in_recovery = false;
+	tcb->cc.dupacks = 0;
+	if (tcb->cc.in_recovery) {
+		if (SEQ_GEQ(tcb->snd.una, tcb->cc.recover)) {      /* full ACK: RFC 6582 3.2 step 3 */
+			tcb->cc.cwnd = MIN(tcb->cc.ssthresh, MAX(tcp_flight_size(tcb), smss) + smss);
+			tcb->cc.in_recovery = false;
 			cc_trace(s, tcb, "full ACK, fast recovery done");
 		} else {                                        /* partial ACK: the next hole */
-			tcb->cwnd = acked >= tcb->cwnd ? smss : tcb->cwnd - acked;
+			tcb->cc.cwnd = acked >= tcb->cc.cwnd ? smss : tcb->cc.cwnd - acked;
 			if (acked >= smss)
 				cc_grow(tcb, smss);
 			cc_trace(s, tcb, "partial ACK, retransmit the next hole");
-			tcp_retransmit_una(s, tcb);
+			return CC_RETRANSMIT_UNA;
 		}
-		return;
+		return CC_NONE;
 	}
-	if (tcb->cwnd < tcb->ssthresh)
+	if (tcb->cc.cwnd < tcb->cc.ssthresh)
 		cc_grow(tcb, MIN(acked, smss));                 /* slow start */
 	else
-		cc_grow(tcb, MAX(1u, smss * smss / tcb->cwnd)); /* congestion avoidance */
-	if (before < tcb->ssthresh && tcb->cwnd >= tcb->ssthresh)
+		cc_grow(tcb, MAX(1u, smss * smss / tcb->cc.cwnd)); /* congestion avoidance */
+	if (before < tcb->cc.ssthresh && tcb->cc.cwnd >= tcb->cc.ssthresh)
 		cc_trace(s, tcb, "cwnd reached ssthresh: slow start -> congestion avoidance");
-	if (SEQ_GT(tcb->snd_una, tcb->recover))
-		tcb->recover = tcb->snd_una;   /* stays within reach of sequence comparisons */
+	if (SEQ_GT(tcb->snd.una, tcb->cc.recover))
+		tcb->cc.recover = tcb->snd.una;   /* stays within reach of sequence comparisons */
+	return CC_NONE;
 }
 
 /* A duplicate ACK (RFC 5681 2, checked by the caller). The third starts fast
  * retransmit, unless it acknowledges nothing sent after the last recovery began
  * (RFC 6582 3.2 step 1: those are echoes of the retransmissions). */
-void tcp_cc_dupack(struct stack *s, struct tcb *tcb)
+enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb)
 {
 	stat_inc(s, STAT_DUPACK);
-	tcb->dupacks++;
-	if (tcb->in_recovery) {
-		cc_grow(tcb, tcb->snd_mss);                     /* each one: a segment left */
-		return;
+	tcb->cc.dupacks++;
+	if (tcb->cc.in_recovery) {
+		cc_grow(tcb, tcb->snd.mss);                     /* each one: a segment left */
+		return CC_NONE;
 	}
-	if (tcb->dupacks != TCP_DUPACK_THRESH || !SEQ_GEQ(tcb->snd_una, tcb->recover))
-		return;
-	tcb->ssthresh = cc_half_flight(tcb);
-	tcb->recover = tcb->snd_max;
-	tcb->cwnd = tcb->ssthresh + TCP_DUPACK_THRESH * tcb->snd_mss;
-	tcb->in_recovery = true;
+	if (tcb->cc.dupacks != TCP_DUPACK_THRESH || !SEQ_GEQ(tcb->snd.una, tcb->cc.recover))
+		return CC_NONE;
+	tcb->cc.ssthresh = cc_half_flight(tcb);
+	tcb->cc.recover = tcb->snd.max;
+	tcb->cc.cwnd = tcb->cc.ssthresh + TCP_DUPACK_THRESH * tcb->snd.mss;
+	tcb->cc.in_recovery = true;
 	stat_inc(s, STAT_FAST_RETRANSMIT);
 	cc_trace(s, tcb, "3 duplicate ACKs: fast retransmit, fast recovery");
-	tcp_retransmit_una(s, tcb);
+	return CC_RETRANSMIT_UNA;
 }
 
 /* RFC 5681 3.1 (4), (5): after a timeout, one segment at a time again; ssthresh
  * is halved only for the first timeout of a segment. RFC 6582 4: recover = SND.MAX. */
 void tcp_cc_timeout(struct stack *s, struct tcb *tcb)
 {
-	if (tcb->rexmt_count == 0)
-		tcb->ssthresh = cc_half_flight(tcb);
-	tcb->cwnd = tcb->snd_mss;
-	tcb->recover = tcb->snd_max;
-	tcb->dupacks = 0;
-	tcb->in_recovery = false;
+	if (tcb->timer.rexmt_count == 0)
+		tcb->cc.ssthresh = cc_half_flight(tcb);
+	tcb->cc.cwnd = tcb->snd.mss;
+	tcb->cc.recover = tcb->snd.max;
+	tcb->cc.dupacks = 0;
+	tcb->cc.in_recovery = false;
 	cc_trace(s, tcb, "retransmission timeout: cwnd to one segment");
 }

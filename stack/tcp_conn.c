@@ -40,20 +40,23 @@ static int tcb_free_slot(const struct stack *s)
 /* The send and receive buffers (320 KiB): a connection gets them when it is opened
  * by the user or, from a listener, once its handshake completes, so half-open
  * connections (a SYN flood) cost only their TCB. 0, or -1 when out of memory. */
-int tcb_alloc_bufs(struct tcb *tcb)
+int tcb_alloc_bufs(const struct stack *s, struct tcb *tcb)
 {
-	if (tcb->rcvq.buf)
+	if (tcb->rcv.q.buf)
 		return 0;
-	if (ring_init(&tcb->sndq, TCP_SNDBUF) || ring_init(&tcb->rcvq, TCP_RCVBUF)) {
-		ring_free(&tcb->sndq);
-		ring_free(&tcb->rcvq);
+	if (ring_init(&tcb->snd.q, TCP_SNDBUF) || ring_init(&tcb->rcv.q, s->cfg.rcvbuf)) {
+		ring_free(&tcb->snd.q);
+		ring_free(&tcb->rcv.q);
 		return -1;
 	}
 	return 0;
 }
 
-/* A CLOSED TCB without buffers, hashed in under its 4-tuple; NULL when the table is full. */
-struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport)
+/* A TCB without buffers, hashed in under its 4-tuple; NULL when the table is full.
+ * It is born CLOSED, or for a listener's child LISTEN: a copy of its listener
+ * (3.10.7.2), so that the log says LISTEN -> SYN-RECEIVED. */
+struct tcb *tcb_new(struct stack *s, enum tcp_state born, uint32_t raddr, uint16_t rport,
+		    uint16_t lport)
 {
 	int h = tcb_free_slot(s);
 	struct tcb *tcb;
@@ -62,13 +65,13 @@ struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lp
 	if (h < 0 || !(tcb = calloc(1, sizeof(*tcb))))
 		return NULL;
 	tcb->handle = h;
-	tcb->state = TCP_CLOSED;
+	tcb->state = born;
 	tcb->laddr = s->cfg.addr;
 	tcb->raddr = raddr;
 	tcb->rport = rport;
 	tcb->lport = lport;
-	tcb->rto_ms = TCP_RTO_INITIAL_MS;
-	tcb->snd_mss = TCP_DEFAULT_MSS;
+	tcb->timer.rto_ms = TCP_RTO_INITIAL_MS;
+	tcb->snd.mss = TCP_DEFAULT_MSS;
 	b = tcb_bucket(raddr, rport, lport);
 	tcb->hnext = s->hash[b];
 	s->hash[b] = tcb;
@@ -85,23 +88,13 @@ static void tcb_unhash(struct stack *s, struct tcb *tcb)
 	*pp = tcb->hnext;
 }
 
-/* A child of a listener goes away: out of the accept queue, or the half-open count. */
-static void listener_unlink(struct tcb *l, struct tcb *child)
+/* The TCB's memory: its buffers, a listener's queues, itself. */
+void tcb_free(struct tcb *tcb)
 {
-	struct tcb **pp = &l->aq_head, *prev = NULL;
-
-	for (; *pp; prev = *pp, pp = &(*pp)->aq_next) {
-		if (*pp != child)
-			continue;
-		*pp = child->aq_next;
-		if (l->aq_tail == child)
-			l->aq_tail = prev;
-		l->n_acc--;
-		child->listener = NULL;
-		return;
-	}
-	l->n_syn--;
-	child->listener = NULL;
+	ring_free(&tcb->snd.q);
+	ring_free(&tcb->rcv.q);
+	listener_free(tcb->listen);
+	free(tcb);
 }
 
 /* Free a TCB once it is CLOSED and no user holds its handle. */
@@ -109,13 +102,10 @@ void tcb_maybe_free(struct stack *s, struct tcb *tcb)
 {
 	if (tcb->state != TCP_CLOSED || tcb->user_ref)
 		return;
-	if (tcb->listener)
-		listener_unlink(tcb->listener, tcb);
+	listener_unlink(tcb);
 	tcb_unhash(s, tcb);
 	s->conns[tcb->handle] = NULL;
-	ring_free(&tcb->sndq);
-	ring_free(&tcb->rcvq);
-	free(tcb);
+	tcb_free(tcb);
 }
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a

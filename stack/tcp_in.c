@@ -19,37 +19,30 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 
 	if (mss < TCP_MIN_MSS)
 		mss = TCP_MIN_MSS;                /* no 1-byte segments on a peer's say-so */
-	tcb->irs = sg->seq;
-	tcb->rcv_nxt = tcb->rcv_adv = sg->seq + 1;
-	tcb->snd_wnd = tcb->max_snd_wnd = sg->wnd;   /* SND.WND, WL1, WL2 from the SYN */
-	tcb->snd_wl1 = sg->seq;
-	tcb->snd_wl2 = sg->ack;
-	tcb->snd_mss = mss < s->mss ? mss : s->mss;
+	tcb->rcv.irs = sg->seq;
+	tcb->rcv.nxt = tcb->rcv.adv = sg->seq + 1;
+	tcb->snd.wnd = tcb->snd.max_wnd = sg->wnd;   /* SND.WND, WL1, WL2 from the SYN */
+	tcb->snd.wl1 = sg->seq;
+	tcb->snd.wl2 = sg->ack;
+	tcb->snd.mss = mss < s->mss ? mss : s->mss;
 	tcp_cc_init(s, tcb);
 }
-
-/* A listener's queues, sized by listen()'s backlog as Linux sizes them: the
- * half-open queue is full at `backlog` children, the accept queue past it. */
-static bool synq_full(const struct tcb *l) { return l->n_syn >= l->backlog; }
-static bool acceptq_full(const struct tcb *l) { return l->n_acc > l->backlog; }
 
 /* A child of listener l for the segment's 4-tuple, its receive side set from
  * `syn`, ISS chosen; still in LISTEN (born a copy of its listener, so the log
  * says LISTEN ->). NULL when the table is full. */
 static struct tcb *tcp_child(struct stack *s, struct tcb *l, const struct seg *syn, uint32_t iss)
 {
-	struct tcb *c = tcb_new(s, syn->src, syn->sport, syn->dport);
+	struct tcb *c = tcb_new(s, TCP_LISTEN, syn->src, syn->sport, syn->dport);
 
 	if (!c)
 		return NULL;
-	c->state = TCP_LISTEN;
 	c->passive = true;
-	c->listener = l;
-	l->n_syn++;
-	c->iss = iss;                                /* first: tcp_cc_init sets recover = ISS */
+	listener_adopt(l->listen, c);
+	c->snd.iss = iss;                                /* first: tcp_cc_init sets recover = ISS */
 	tcp_init_rcv(s, c, syn);
-	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->data_seq = c->iss + 1;
+	c->snd.una = c->snd.nxt = c->snd.max = c->snd.iss;
+	c->snd.data_seq = c->snd.iss + 1;
 	return c;
 }
 
@@ -66,16 +59,17 @@ static int tcp_listen_cookie_ack(struct stack *s, struct tcb *l, struct seg *sg)
 		tcp_reply_rst(s, sg);
 		return STAT_DROP_TCP_COOKIE;
 	}
-	if (acceptq_full(l))
+	if (listener_acceptq_full(l->listen))
 		return STAT_DROP_TCP_ACCEPTQ_FULL;
 	syn.seq = sg->seq - 1;                       /* the SYN it answers */
-	if (!(c = tcp_child(s, l, &syn, sg->ack - 1)) || tcb_alloc_bufs(c)) {
+	if (!(c = tcp_child(s, l, &syn, sg->ack - 1)) || tcb_alloc_bufs(s, c)) {
 		if (c)
 			tcb_maybe_free(s, c);
 		return STAT_DROP_TCP_NOMEM;
 	}
-	c->snd_una = c->snd_nxt = c->snd_max = sg->ack;
-	c->syn_acked = true;
+	c->snd.una = c->snd.nxt = c->snd.max = sg->ack;
+	c->snd.syn_acked = true;
+	c->rcv.adv = c->rcv.nxt + tcp_rcv_wnd(s, c);   /* the window our cookie SYN-ACK offered */
 	stat_inc(s, STAT_SYNCOOKIE_OK);
 	tcp_set_state(s, c, TCP_ESTABLISHED, "rcvd ACK of a SYN cookie", "RFC 4987 3.6");
 	tcp_synced_input(s, c, sg);
@@ -86,14 +80,16 @@ static int tcp_listen_cookie_ack(struct stack *s, struct tcb *l, struct seg *sg)
 
 /* 3.10.7.2: a SYN creates a child TCB in SYN-RECEIVED and is answered by SYN,ACK,
  * unless a queue is full: then the SYN is dropped (the peer will retry), or with
- * cookies on and the half-open queue full, answered with a cookie. */
+ * cookies on and the half-open queue full, answered with a cookie. An ACK can be
+ * the answer to a cookie only shortly after the half-open queue overflowed. */
 static int tcp_listen_input(struct stack *s, struct tcb *l, struct seg *sg)
 {
 	struct tcb *c;
 
 	if (sg->flags & TH_RST)
 		return STAT_DROP_TCP_LISTEN;         /* first: ignore a RST */
-	if ((sg->flags & TH_ACK) && !(sg->flags & TH_SYN) && s->cfg.syncookies)
+	if ((sg->flags & TH_ACK) && !(sg->flags & TH_SYN) && !s->cfg.no_syncookies &&
+	    listener_cookies_recent(l->listen, s->now))
 		return tcp_listen_cookie_ack(s, l, sg);
 	if (sg->flags & TH_ACK) {                    /* second: an ACK is bad here */
 		tcp_reply_rst(s, sg);
@@ -103,13 +99,14 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, struct seg *sg)
 		return STAT_DROP_TCP_LISTEN;
 	if (sg->flags & TH_FIN)                      /* SYN+FIN: nonsense, dropped as Linux does */
 		return STAT_DROP_TCP_FLAGS;
-	if (acceptq_full(l))
+	if (listener_acceptq_full(l->listen))
 		return STAT_DROP_TCP_ACCEPTQ_FULL;
-	if (synq_full(l) && s->cfg.syncookies) {
+	if (listener_synq_full(l->listen) && !s->cfg.no_syncookies) {
+		listener_overflow(l->listen, s->now);
 		tcp_reply_cookie(s, sg);
 		return 0;
 	}
-	if (synq_full(l))
+	if (listener_synq_full(l->listen))
 		return STAT_DROP_TCP_SYNQ_FULL;
 	if (!(c = tcp_child(s, l, sg, tcp_new_isn(s, sg->dst, sg->dport, sg->src, sg->sport))))
 		return STAT_DROP_TCP_NOMEM;
@@ -119,29 +116,30 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, struct seg *sg)
 }
 
 /* Acknowledged bytes leave the send queue; SND.UNA moves; the RTT may be sampled,
- * the timer restarts, and congestion control counts what was acknowledged. */
-static void tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t ack)
+ * the timer restarts, and congestion control counts what was acknowledged (and
+ * may ask for a retransmission). */
+static enum cc_action tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t ack)
 {
-	uint32_t acked = 0, una = tcb->snd_una;
-	bool synced = tcb->syn_acked;
+	uint32_t acked = 0, una = tcb->snd.una;
+	bool synced = tcb->snd.syn_acked;
 
-	if (SEQ_GT(ack, tcb->data_seq))
-		acked = ack - tcb->data_seq < tcb->sndq.len ? ack - tcb->data_seq : tcb->sndq.len;
-	ring_drop(&tcb->sndq, acked);
-	tcb->data_seq += acked;
-	if (!synced && tcb->rexmt_count) {      /* the SYN (or SYN,ACK) was lost at least once: */
-		tcb->cwnd = tcb->snd_mss;          /* RFC 5681 3.1: IW is one segment */
-		if (tcb->rto_ms < TCP_RTO_SYN_LOST_MS)
-			tcb->rto_ms = TCP_RTO_SYN_LOST_MS;   /* RFC 6298 5.7 */
+	if (SEQ_GT(ack, tcb->snd.data_seq))
+		acked = ack - tcb->snd.data_seq < tcb->snd.q.len ? ack - tcb->snd.data_seq : tcb->snd.q.len;
+	ring_drop(&tcb->snd.q, acked);
+	tcb->snd.data_seq += acked;
+	if (!synced && tcb->timer.rexmt_count) {      /* the SYN (or SYN,ACK) was lost at least once: */
+		tcb->cc.cwnd = tcb->snd.mss;          /* RFC 5681 3.1: IW is one segment */
+		if (tcb->timer.rto_ms < TCP_RTO_SYN_LOST_MS)
+			tcb->timer.rto_ms = TCP_RTO_SYN_LOST_MS;   /* RFC 6298 5.7 */
 	}
-	tcb->syn_acked = true;             /* callers checked ack > ISS while unsynchronized */
+	tcb->snd.syn_acked = true;             /* callers checked ack > ISS while unsynchronized */
+	tcb->soft_error = 0;                   /* something got through (as Linux) */
 	tcp_rtt_ack(s, tcb, ack);
-	tcb->snd_una = ack;
-	if (SEQ_LT(tcb->snd_nxt, ack))
-		tcb->snd_nxt = ack;
+	tcb->snd.una = ack;
+	if (SEQ_LT(tcb->snd.nxt, ack))
+		tcb->snd.nxt = ack;
 	tcp_rexmt_restart(s, tcb);
-	if (synced)
-		tcp_cc_ack(s, tcb, ack - una);
+	return synced ? tcp_cc_ack(s, tcb, ack - una) : CC_NONE;
 }
 
 /* Entering ESTABLISHED; a CLOSE that came earlier now sends its FIN. */
@@ -152,6 +150,7 @@ static void tcp_established(struct stack *s, struct tcb *tcb, const char *cause,
 		tcp_set_state(s, tcb, TCP_FIN_WAIT_1, "CLOSE issued before ESTABLISHED", "3.10.4");
 }
 
+static void tcp_trim(struct tcb *tcb, struct seg *sg);
 static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg);
 static void tcp_rcv_fin(struct stack *s, struct tcb *tcb);
 
@@ -161,7 +160,7 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 	bool ack_ok = false;
 
 	if (sg->flags & TH_ACK) {
-		if (SEQ_LEQ(sg->ack, tcb->iss) || SEQ_GT(sg->ack, tcb->snd_max)) {
+		if (SEQ_LEQ(sg->ack, tcb->snd.iss) || SEQ_GT(sg->ack, tcb->snd.max)) {
 			tcp_reply_rst(s, sg);        /* <SEQ=SEG.ACK><CTL=RST>, not to a RST */
 			return STAT_DROP_TCP_SYN_SENT;
 		}
@@ -177,15 +176,17 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 		return STAT_DROP_TCP_SYN_SENT;
 	tcp_init_rcv(s, tcb, sg);
 	if (!ack_ok) {                               /* simultaneous open, figure 7 */
-		tcb->snd_nxt = tcb->iss;             /* resend our SYN, now with ACK */
+		tcb->snd.nxt = tcb->snd.iss;             /* resend our SYN, now with ACK */
 		tcp_set_state(s, tcb, TCP_SYN_RECEIVED, "rcvd SYN", "3.10.7.3");
 		return 0;
 	}
 	tcp_ack_advance(s, tcb, sg->ack);
 	tcb->ack_now = true;
 	tcp_established(s, tcb, "rcvd SYN,ACK", "3.10.7.3");
-	sg->flags &= (uint8_t)~TH_SYN;                /* text or FIN: from the sixth step on */
+	sg->flags &= (uint8_t)~TH_SYN;                /* text or FIN: from the sixth step on, */
 	sg->seq++;
+	tcb->rcv.adv = tcb->rcv.nxt + tcp_rcv_wnd(s, tcb);   /* trimmed to what our SYN offered */
+	tcp_trim(tcb, sg);
 	if (tcp_rcv_text(s, tcb, sg) == 0 && tcb->state != TCP_CLOSED)
 		tcp_rcv_fin(s, tcb);
 	return 0;
@@ -195,16 +196,16 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
  * 2*MSL timer restarts. (It fails the sequence check, so it is caught there.) */
 static void tcp_time_wait_refin(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	if (!(sg->flags & TH_FIN) || sg->seq + sg->dlen + 1 != tcb->rcv_nxt)
+	if (!(sg->flags & TH_FIN) || sg->seq + sg->dlen + 1 != tcb->rcv.nxt)
 		return;                              /* not the FIN we acknowledged */
-	tcb->t_timewait = s->now + (uint64_t)s->cfg.msl_ms * 2000;
+	tcb->timer.timewait = s->now + (uint64_t)s->cfg.msl_ms * 2000;
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "rcvd FIN again, 2*MSL restarted");
 }
 
 /* 3.10.7.4 first: is any of the segment inside the receive window? */
 static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	uint32_t wnd = tcp_rcv_wnd(tcb), len = seg_len(sg), nxt = tcb->rcv_nxt;
+	uint32_t wnd = tcp_adv_left(tcb), len = seg_len(sg), nxt = tcb->rcv.nxt;
 	bool ok;
 
 	if (len == 0)
@@ -230,21 +231,18 @@ static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
 }
 
 /* Trim the segment to the window: bytes already received go from the front,
- * bytes beyond the window (and then the FIN) from the back. */
+ * bytes beyond the window (and then the FIN) from the back. (No SYN is left:
+ * the fourth step or tcp_syn_received_dup_syn has dealt with it.) */
 static void tcp_trim(struct tcb *tcb, struct seg *sg)
 {
-	uint32_t end = tcb->rcv_nxt + tcp_rcv_wnd(tcb), d;
+	uint32_t end = tcb->rcv.nxt + tcp_adv_left(tcb), d;
 
-	if (SEQ_LT(sg->seq, tcb->rcv_nxt)) {
-		d = tcb->rcv_nxt - sg->seq;
-		if (sg->flags & TH_SYN) {
-			sg->flags &= (uint8_t)~TH_SYN;
-			d--;
-		}
+	if (SEQ_LT(sg->seq, tcb->rcv.nxt)) {
+		d = tcb->rcv.nxt - sg->seq;
 		d = d < sg->dlen ? d : sg->dlen;
 		sg->data += d;
 		sg->dlen -= d;
-		sg->seq = tcb->rcv_nxt;
+		sg->seq = tcb->rcv.nxt;
 	}
 	if (SEQ_GT(sg->seq + sg->dlen, end)) {
 		sg->dlen = SEQ_GT(end, sg->seq) ? end - sg->seq : 0;
@@ -260,7 +258,7 @@ static void tcp_trim(struct tcb *tcb, struct seg *sg)
  * merely in the window gets a challenge ACK. */
 static int tcp_rcv_rst(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	if (sg->seq != tcb->rcv_nxt) {
+	if (sg->seq != tcb->rcv.nxt) {
 		tcp_challenge_ack(s, tcb);
 		return STAT_DROP_TCP_RST;
 	}
@@ -275,7 +273,7 @@ static int tcp_rcv_rst(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	case TCP_FIN_WAIT_1:
 	case TCP_FIN_WAIT_2:
 	case TCP_CLOSE_WAIT:
-		ring_drop(&tcb->sndq, tcb->sndq.len);  /* unsent data is lost; unread stays */
+		ring_drop(&tcb->snd.q, tcb->snd.q.len);  /* unsent data is lost; unread stays */
 		tcp_fail(s, tcb, -ECONNRESET, "rcvd RST", "3.10.7.4");
 		break;
 	default:                                     /* CLOSING, LAST-ACK, TIME-WAIT */
@@ -301,18 +299,18 @@ static int tcp_rcv_syn(struct stack *s, struct tcb *tcb)
  * (Also FIN-WAIT-1 when CLOSE came in SYN-RECEIVED: the ACK still has to cover the SYN.) */
 static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	if (!SEQ_GT(sg->ack, tcb->snd_una) || SEQ_GT(sg->ack, tcb->snd_max)) {
+	if (!SEQ_GT(sg->ack, tcb->snd.una) || SEQ_GT(sg->ack, tcb->snd.max)) {
 		tcp_reply_rst(s, sg);                /* <SEQ=SEG.ACK><CTL=RST> */
 		return STAT_DROP_TCP_ACK;
 	}
-	if (tcb->listener && acceptq_full(tcb->listener)) {   /* as Linux: wait, or RST */
+	if (tcb->parent && listener_acceptq_full(tcb->parent)) {   /* as Linux: wait, or RST */
 		if (!s->cfg.abort_on_overflow)
 			return STAT_DROP_TCP_ACCEPTQ_FULL;   /* our SYN,ACK comes again later */
 		tcp_reply_rst(s, sg);
 		tcp_set_state(s, tcb, TCP_CLOSED, "accept queue full, sent RST", "3.10.7.4");
 		return STAT_DROP_TCP_ACCEPTQ_FULL;
 	}
-	if (tcb_alloc_bufs(tcb)) {
+	if (tcb_alloc_bufs(s, tcb)) {
 		tcp_reply_rst(s, sg);
 		tcp_set_state(s, tcb, TCP_CLOSED, "no memory for the buffers, sent RST", "3.10.7.4");
 		return STAT_DROP_TCP_NOMEM;
@@ -325,23 +323,23 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 /* Window update (3.10.7.4 fifth), judged by SEG.SEQ as it arrived, not as trimmed. */
 static void tcp_update_window(struct tcb *tcb, const struct seg *sg, uint32_t seq)
 {
-	if (SEQ_GT(tcb->snd_una, sg->ack) || SEQ_GT(tcb->snd_wl1, seq) ||
-	    (tcb->snd_wl1 == seq && SEQ_GT(tcb->snd_wl2, sg->ack)))
+	if (SEQ_GT(tcb->snd.una, sg->ack) || SEQ_GT(tcb->snd.wl1, seq) ||
+	    (tcb->snd.wl1 == seq && SEQ_GT(tcb->snd.wl2, sg->ack)))
 		return;                              /* an older segment: its window is stale */
-	tcb->snd_wnd = sg->wnd;
-	tcb->snd_wl1 = seq;
-	tcb->snd_wl2 = sg->ack;
-	if (sg->wnd > tcb->max_snd_wnd)
-		tcb->max_snd_wnd = sg->wnd;
+	tcb->snd.wnd = sg->wnd;
+	tcb->snd.wl1 = seq;
+	tcb->snd.wl2 = sg->ack;
+	if (sg->wnd > tcb->snd.max_wnd)
+		tcb->snd.max_wnd = sg->wnd;
 }
 
 /* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data, SYN or
  * FIN, leaves the window as it was, and comes while data is outstanding. */
 static bool tcp_is_dupack(const struct tcb *tcb, const struct seg *orig)
 {
-	return orig->ack == tcb->snd_una && orig->dlen == 0 &&
-	       !(orig->flags & (TH_SYN | TH_FIN)) && orig->wnd == tcb->snd_wnd &&
-	       tcb->snd_max != tcb->snd_una;
+	return orig->ack == tcb->snd.una && orig->dlen == 0 &&
+	       !(orig->flags & (TH_SYN | TH_FIN)) && orig->wnd == tcb->snd.wnd &&
+	       tcb->snd.max != tcb->snd.una;
 }
 
 /* 3.10.7.4 fifth: the ACK field, then what our FIN being acknowledged means in
@@ -350,23 +348,26 @@ static bool tcp_is_dupack(const struct tcb *tcb, const struct seg *orig)
 static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 		       const struct seg *orig)
 {
+	enum cc_action act = CC_NONE;
 	bool dup;
 	int r;
 
-	if (!tcb->syn_acked && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
+	if (!tcb->snd.syn_acked && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
 		return r;
-	if (SEQ_GT(sg->ack, tcb->snd_max) ||                      /* acks what was never sent */
-	    SEQ_LT(sg->ack, tcb->snd_una - tcb->max_snd_wnd)) {   /* RFC 5961 5.2: blind */
+	if (SEQ_GT(sg->ack, tcb->snd.max) ||                      /* acks what was never sent */
+	    SEQ_LT(sg->ack, tcb->snd.una - tcb->snd.max_wnd)) {   /* RFC 5961 5.2: blind */
 		tcp_challenge_ack(s, tcb);
 		return STAT_DROP_TCP_ACK;
 	}
-	tcb->probes = 0;                             /* the peer is alive */
+	tcb->timer.probes = 0;                             /* the peer is alive */
 	dup = tcp_is_dupack(tcb, orig);
-	if (SEQ_GT(sg->ack, tcb->snd_una))
-		tcp_ack_advance(s, tcb, sg->ack);
+	if (SEQ_GT(sg->ack, tcb->snd.una))
+		act = tcp_ack_advance(s, tcb, sg->ack);
 	tcp_update_window(tcb, sg, orig->seq);
 	if (dup)
-		tcp_cc_dupack(s, tcb);
+		act = tcp_cc_dupack(s, tcb);
+	if (act == CC_RETRANSMIT_UNA)
+		tcp_retransmit_una(s, tcb);
 	if (!tcp_fin_acked(tcb))
 		return 0;
 	switch (tcb->state) {
@@ -390,10 +391,10 @@ static void tcp_fin_note(struct tcb *tcb, const struct seg *sg)
 	uint32_t fin = sg->seq + sg->dlen;
 
 	if (!(sg->flags & TH_FIN) || tcb->fin_rcvd ||
-	    (tcb->fin_pending && !SEQ_LT(fin, tcb->fin_seq)))
+	    (tcb->rcv.fin_pending && !SEQ_LT(fin, tcb->rcv.fin_seq)))
 		return;
-	tcb->fin_pending = true;
-	tcb->fin_seq = fin;
+	tcb->rcv.fin_pending = true;
+	tcb->rcv.fin_seq = fin;
 	tcp_reasm_cut(tcb, fin);
 	tcb->ack_now = true;
 }
@@ -412,7 +413,7 @@ static void tcp_fin_wait_1_acked(struct stack *s, struct tcb *tcb)
  * order, or filling a hole, is ACKed at once (RFC 5681 4.2). */
 static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 {
-	bool in_order = sg->seq == tcb->rcv_nxt && tcb->n_ooo == 0;
+	bool in_order = sg->seq == tcb->rcv.nxt && tcb->rcv.n_ooo == 0;
 	int r;
 
 	tcp_fin_note(tcb, sg);
@@ -426,13 +427,13 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd data after CLOSE, sent RST", "3.6.1");
 		return 0;
 	}
-	if (tcb->fin_pending && SEQ_GT(sg->seq + sg->dlen, tcb->fin_seq))
-		sg->dlen = SEQ_GT(tcb->fin_seq, sg->seq) ? tcb->fin_seq - sg->seq : 0;  /* past the FIN */
+	if (tcb->rcv.fin_pending && SEQ_GT(sg->seq + sg->dlen, tcb->rcv.fin_seq))
+		sg->dlen = SEQ_GT(tcb->rcv.fin_seq, sg->seq) ? tcb->rcv.fin_seq - sg->seq : 0;  /* past the FIN */
 	if ((r = tcp_reasm(s, tcb, sg->seq, sg->data, sg->dlen)) || !in_order) {
 		tcb->ack_now = true;
 		return r;
 	}
-	tcb->rcv_unacked += sg->dlen;
+	tcb->rcv.unacked += sg->dlen;
 	tcp_delack(s, tcb);
 	return 0;
 }
@@ -441,15 +442,14 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
  * here: a FIN past a hole waits (fin_pending, tcp_fin_note) until it is filled. */
 static void tcp_rcv_fin(struct stack *s, struct tcb *tcb)
 {
-	if (!tcb->fin_pending || tcb->fin_seq != tcb->rcv_nxt)
+	if (!tcb->rcv.fin_pending || tcb->rcv.fin_seq != tcb->rcv.nxt)
 		return;
-	tcb->fin_pending = false;
-	tcb->rcv_nxt++;
+	tcb->rcv.fin_pending = false;
+	tcb->rcv.nxt++;
 	tcb->fin_rcvd = true;
 	tcb->ack_now = true;
 	switch (tcb->state) {
-	case TCP_SYN_RECEIVED:
-	case TCP_ESTABLISHED:
+	case TCP_ESTABLISHED:             /* (SYN-RECEIVED has left for it in the fifth step) */
 		tcp_set_state(s, tcb, TCP_CLOSE_WAIT, "rcvd FIN", "3.10.7.4");
 		break;
 	case TCP_FIN_WAIT_1:
@@ -472,11 +472,11 @@ static void tcp_rcv_fin(struct stack *s, struct tcb *tcb)
  * but whose ACK completes the handshake (figure 7, line 6). */
 static bool tcp_syn_received_dup_syn(struct tcb *tcb, struct seg *sg)
 {
-	if (tcb->state == TCP_SYN_SENT || tcb->syn_acked || !(sg->flags & TH_SYN) ||
-	    sg->seq != tcb->irs)
+	if (tcb->state == TCP_SYN_SENT || tcb->snd.syn_acked || !(sg->flags & TH_SYN) ||
+	    sg->seq != tcb->rcv.irs)
 		return false;
 	if (!(sg->flags & TH_ACK)) {
-		tcb->snd_nxt = tcb->iss;
+		tcb->snd.nxt = tcb->snd.iss;
 		return true;
 	}
 	sg->flags &= (uint8_t)~TH_SYN;

@@ -7,17 +7,19 @@
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* RCV.WND: free receive buffer, at most what 16 bits can say (no window scaling).
- * A half-open child has no buffer yet: it will have all of it. */
-uint32_t tcp_rcv_wnd(const struct tcb *tcb)
+/* The free receive buffer, at most what 16 bits can say (no window scaling): the
+ * most we could advertise. A half-open child has no buffer yet: it will have all of it. */
+uint32_t tcp_rcv_wnd(const struct stack *s, const struct tcb *tcb)
 {
-	return MIN(tcb->rcvq.buf ? tcb->rcvq.cap - tcb->rcvq.len : TCP_RCVBUF, 65535u);
+	return MIN(tcb->rcv.q.buf ? tcb->rcv.q.cap - tcb->rcv.q.len : s->cfg.rcvbuf, 65535u);
 }
 
-/* What is left of the window last advertised, from RCV.NXT. */
+/* RCV.WND: what is left of the window last advertised, from RCV.NXT. This is the
+ * window segments are checked and trimmed against (3.10.7.4), as Linux's
+ * tcp_receive_window(): never the free space, which may reach past that edge. */
 uint32_t tcp_adv_left(const struct tcb *tcb)
 {
-	return SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+	return SEQ_GT(tcb->rcv.adv, tcb->rcv.nxt) ? tcb->rcv.adv - tcb->rcv.nxt : 0;
 }
 
 /* The window to advertise (3.8.6.2.2, receiver's SWS avoidance): its right edge
@@ -25,7 +27,7 @@ uint32_t tcp_adv_left(const struct tcb *tcb)
  * below what is left: data that arrives takes both down alike.) */
 uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb)
 {
-	uint32_t free = tcp_rcv_wnd(tcb), step = MIN(tcb->rcvq.cap / 2, s->mss);
+	uint32_t free = tcp_rcv_wnd(s, tcb), step = MIN(tcb->rcv.q.cap / 2, s->mss);
 	uint32_t left = tcp_adv_left(tcb);
 
 	return free >= left + step ? free : MIN(left, free);
@@ -34,28 +36,45 @@ uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb)
 /* Our FIN sits right after the last queued byte. */
 bool tcp_fin_acked(const struct tcb *tcb)
 {
-	return tcb->fin_queued && SEQ_GT(tcb->snd_una, tcb->data_seq + tcb->sndq.len);
+	return tcb->fin_queued && SEQ_GT(tcb->snd.una, tcb->snd.data_seq + tcb->snd.q.len);
+}
+
+/* Before a segment leaves: its data is queued data, inside the peer's window, and
+ * one without data (SYN, FIN, ACK, RST) is not past SND.MAX. */
+static bool tcp_emit_ok(struct stack *s, const struct tcb *tcb, uint32_t seq, uint32_t dlen)
+{
+	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len;
+
+	if (!dlen)
+		return stack_invariant(s, SEQ_LEQ(seq, tcb->snd.max),
+				       "a segment without data is at most at SND.MAX");
+	return stack_invariant(s, SEQ_GEQ(seq, tcb->snd.data_seq) && SEQ_LEQ(seq + dlen, data_end),
+			       "data sent is data queued") &&
+	       stack_invariant(s, SEQ_LEQ(seq + dlen, tcb->snd.una + tcb->snd.wnd),
+			       "data sent fits the peer's window");
 }
 
 static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t flags, uint32_t dlen)
 {
 	struct seg sg = {
 		.src = tcb->laddr, .dst = tcb->raddr, .sport = tcb->lport, .dport = tcb->rport,
-		.seq = seq, .ack = (flags & TH_ACK) ? tcb->rcv_nxt : 0, .flags = flags,
+		.seq = seq, .ack = (flags & TH_ACK) ? tcb->rcv.nxt : 0, .flags = flags,
 		.wnd = (uint16_t)tcp_adv_wnd(s, tcb), .mss = (flags & TH_SYN) ? s->mss : 0,
 		.dlen = dlen,
 	};
 	uint8_t *data = s->out + IP_HDR_LEN + TCP_HDR_LEN;
 
+	if (!tcp_emit_ok(s, tcb, seq, dlen))
+		return;
 	if (dlen) {
-		ring_peek(&tcb->sndq, seq - tcb->data_seq, data, dlen);
+		ring_peek(&tcb->snd.q, seq - tcb->snd.data_seq, data, dlen);
 		sg.data = data;
 	}
 	if (flags & TH_ACK) {
-		tcb->rcv_adv = tcb->rcv_nxt + sg.wnd;
+		tcb->rcv.adv = tcb->rcv.nxt + sg.wnd;
 		tcb->ack_now = false;
-		tcb->t_delack = 0;
-		tcb->rcv_unacked = 0;
+		tcb->timer.delack = 0;
+		tcb->rcv.unacked = 0;
 	}
 	stat_inc(s, STAT_TCP_OUT);
 	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), tcb);
@@ -67,14 +86,14 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
  * drop it unread and answer with an ACK of its own, forever. */
 void tcp_send_ack(struct stack *s, struct tcb *tcb)
 {
-	tcp_emit(s, tcb, tcb->snd_max, TH_ACK, 0);
+	tcp_emit(s, tcb, tcb->snd.max, TH_ACK, 0);
 }
 
 /* Abort: <SEQ=SND.NXT><CTL=RST> (SND.MAX, as for an ACK), with the ACK as Linux adds it. */
 void tcp_send_rst(struct stack *s, struct tcb *tcb)
 {
 	stat_inc(s, STAT_RST_SENT);
-	tcp_emit(s, tcb, tcb->snd_max, TH_RST | TH_ACK, 0);
+	tcp_emit(s, tcb, tcb->snd.max, TH_RST | TH_ACK, 0);
 }
 
 /* RFC 9293 3.10.7.1: answer a segment that has no connection. Never answers a RST. */
@@ -104,7 +123,7 @@ void tcp_reply_cookie(struct stack *s, const struct seg *syn)
 	struct seg sg = {
 		.src = syn->dst, .dst = syn->src, .sport = syn->dport, .dport = syn->sport,
 		.seq = tcp_cookie_make(s, syn), .ack = syn->seq + 1, .flags = TH_SYN | TH_ACK,
-		.wnd = (uint16_t)MIN(TCP_RCVBUF, 65535u), .mss = s->mss,
+		.wnd = (uint16_t)MIN(s->cfg.rcvbuf, 65535u), .mss = s->mss,
 	};
 
 	stat_inc(s, STAT_SYNCOOKIE_SENT);
@@ -158,9 +177,9 @@ static bool tcp_can_send_data(enum tcp_state st)
  * third duplicate ACK that starts a fast retransmit instead of waiting for a timeout. */
 static uint32_t tcp_cwnd_now(const struct tcb *tcb)
 {
-	int extra = tcb->in_recovery ? 0 : tcb->dupacks < 2 ? tcb->dupacks : 2;
+	int extra = tcb->cc.in_recovery ? 0 : tcb->cc.dupacks < 2 ? tcb->cc.dupacks : 2;
 
-	return tcb->cwnd + (uint32_t)extra * tcb->snd_mss;
+	return tcb->cc.cwnd + (uint32_t)extra * tcb->snd.mss;
 }
 
 /* How much of the queue, from `seq`, to send now; 0 with no FIN due: nothing.
@@ -169,18 +188,19 @@ static uint32_t tcp_cwnd_now(const struct tcb *tcb)
  * it is all there is and nothing is unacknowledged, it fills half the largest
  * window the peer ever offered, it is a retransmission, or the persist timer
  * says enough waiting. */
-static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint32_t seq)
+static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint32_t seq,
+			     bool force)
 {
-	uint32_t data_end = tcb->data_seq + tcb->sndq.len, avail = data_end - seq;
-	uint32_t win_end = tcb->snd_una + MIN(tcb->snd_wnd, tcp_cwnd_now(tcb));
+	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len, avail = data_end - seq;
+	uint32_t win_end = tcb->snd.una + MIN(tcb->snd.wnd, tcp_cwnd_now(tcb));
 	uint32_t usable = SEQ_GT(win_end, seq) ? MIN(win_end - seq, avail) : 0;
-	bool nagle_ok = s->cfg.no_nagle || tcb->fin_queued || tcb->snd_una == tcb->snd_max;
+	bool nagle_ok = s->cfg.no_nagle || tcb->fin_queued || tcb->snd.una == tcb->snd.max;
 
-	if (usable >= tcb->snd_mss)
-		return tcb->snd_mss;
+	if (usable >= tcb->snd.mss)
+		return tcb->snd.mss;
 	if (usable == avail && nagle_ok)
 		return usable;                     /* everything left, nothing in flight */
-	if (usable && (usable >= tcb->max_snd_wnd / 2 || SEQ_LT(seq, tcb->snd_max) || tcb->force))
+	if (usable && (usable >= tcb->snd.max_wnd / 2 || SEQ_LT(seq, tcb->snd.max) || force))
 		return usable;
 	return 0;
 }
@@ -189,19 +209,19 @@ static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint3
  * a retransmission is counted, and ends any timing (Karn, RFC 6298 3). */
 static void tcp_rtt_karn(struct stack *s, struct tcb *tcb, uint32_t seq)
 {
-	if (SEQ_GEQ(seq, tcb->snd_max)) {
+	if (SEQ_GEQ(seq, tcb->snd.max)) {
 		tcp_rtt_start(s, tcb, seq);
 		return;
 	}
 	stat_inc(s, STAT_RETRANSMIT);
-	tcb->rtt_timing = false;
+	tcb->rtt.timing = false;
 }
 
 /* Build and send the segment at `seq` with dlen bytes; a FIN rides on the last byte. */
 static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t dlen,
 			      bool fin_ok)
 {
-	uint32_t data_end = tcb->data_seq + tcb->sndq.len;
+	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len;
 	uint8_t flags = TH_ACK;
 
 	if (seq + dlen == data_end && tcb->fin_queued && fin_ok)
@@ -215,12 +235,12 @@ static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, ui
 }
 
 /* Send one segment starting at SND.NXT if there is anything to send. */
-static bool tcp_output_one(struct stack *s, struct tcb *tcb)
+static bool tcp_output_one(struct stack *s, struct tcb *tcb, bool force)
 {
-	uint32_t seq = tcb->snd_nxt, data_end = tcb->data_seq + tcb->sndq.len, dlen;
+	uint32_t seq = tcb->snd.nxt, data_end = tcb->snd.data_seq + tcb->snd.q.len, dlen;
 	uint8_t flags;
 
-	if (!tcb->syn_acked && seq == tcb->iss) {  /* SYN not sent, or being resent */
+	if (!tcb->snd.syn_acked && seq == tcb->snd.iss) {  /* SYN not sent, or being resent */
 		if (tcb->state != TCP_SYN_SENT && tcb->state != TCP_SYN_RECEIVED &&
 		    tcb->state != TCP_FIN_WAIT_1)      /* CLOSE in SYN-RECEIVED */
 			return false;
@@ -228,17 +248,17 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
 		tcp_rtt_karn(s, tcb, seq);
 		tcp_emit(s, tcb, seq, flags, 0);
 		tcp_rexmt_arm(s, tcb);
-		tcb->snd_nxt = seq + 1;
+		tcb->snd.nxt = seq + 1;
 	} else {
 		if (!tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
 			return false;                  /* FIN already sent */
-		dlen = tcp_send_len(s, tcb, seq);
+		dlen = tcp_send_len(s, tcb, seq, force);
 		if (dlen == 0 && !(seq == data_end && tcb->fin_queued))
 			return false;
-		tcb->snd_nxt = seq + tcp_send_data(s, tcb, seq, dlen, true);
+		tcb->snd.nxt = seq + tcp_send_data(s, tcb, seq, dlen, true);
 	}
-	if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
-		tcb->snd_max = tcb->snd_nxt;
+	if (SEQ_GT(tcb->snd.nxt, tcb->snd.max))
+		tcb->snd.max = tcb->snd.nxt;
 	return true;
 }
 
@@ -247,14 +267,14 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb)
  * the peer's window; the FIN too if it was sent. SND.NXT stays where it is. */
 void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
 {
-	uint32_t data_end = tcb->data_seq + tcb->sndq.len, seq = tcb->snd_una;
-	uint32_t sent_end = SEQ_LT(tcb->snd_max, data_end) ? tcb->snd_max : data_end;
-	uint32_t win_end = tcb->snd_una + tcb->snd_wnd, len;
-	bool fin_sent = SEQ_GT(tcb->snd_max, data_end);
+	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len, seq = tcb->snd.una;
+	uint32_t sent_end = SEQ_LT(tcb->snd.max, data_end) ? tcb->snd.max : data_end;
+	uint32_t win_end = tcb->snd.una + tcb->snd.wnd, len;
+	bool fin_sent = SEQ_GT(tcb->snd.max, data_end);
 
-	if (!tcb->syn_acked || !tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
+	if (!tcb->snd.syn_acked || !tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
 		return;
-	len = MIN(SEQ_GT(sent_end, seq) ? sent_end - seq : 0, tcb->snd_mss);
+	len = MIN(SEQ_GT(sent_end, seq) ? sent_end - seq : 0, tcb->snd.mss);
 	if (SEQ_LT(win_end, seq + len))
 		len = SEQ_GT(win_end, seq) ? win_end - seq : 0;
 	if (len || (fin_sent && seq == data_end))
@@ -267,36 +287,49 @@ void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
  * data in flight (MUST-35), once the retransmission timer has given its turn up. */
 static void tcp_persist_check(struct stack *s, struct tcb *tcb)
 {
-	bool waiting = tcp_can_send_data(tcb->state) && tcb->syn_acked &&
-		       SEQ_LT(tcb->snd_nxt, tcb->data_seq + tcb->sndq.len);
+	bool waiting = tcp_can_send_data(tcb->state) && tcb->snd.syn_acked &&
+		       SEQ_LT(tcb->snd.nxt, tcb->snd.data_seq + tcb->snd.q.len);
 
-	if (waiting && !tcb->t_rexmt) {
-		if (!tcb->persist_ms)
-			tcb->persist_ms = tcb->rto_ms;
-		if (!tcb->t_persist)
-			tcb->t_persist = s->now + (uint64_t)tcb->persist_ms * 1000;
+	if (waiting && !tcb->timer.rexmt) {
+		if (!tcb->timer.persist_ms)
+			tcb->timer.persist_ms = tcb->timer.rto_ms;
+		if (!tcb->timer.persist)
+			tcb->timer.persist = s->now + (uint64_t)tcb->timer.persist_ms * 1000;
 	} else {
-		tcb->t_persist = 0;
-		tcb->persist_ms = 0;
+		tcb->timer.persist = 0;
+		tcb->timer.persist_ms = 0;
 	}
 }
 
-void tcp_output(struct stack *s, struct tcb *tcb)
+/* Everything that may go now; `force`: short segments too (the persist timer). */
+static void tcp_output_all(struct stack *s, struct tcb *tcb, bool force)
 {
 	bool sent = false;
 
 	if (tcb->state == TCP_CLOSED || tcb->state == TCP_LISTEN)
 		return;
-	while (tcp_output_one(s, tcb))
+	while (tcp_output_one(s, tcb, force))
 		sent = true;
 	if (!sent && tcb->ack_now && tcb->state != TCP_SYN_SENT)
 		tcp_send_ack(s, tcb);
 	tcp_persist_check(s, tcb);
 }
 
+void tcp_output(struct stack *s, struct tcb *tcb)
+{
+	tcp_output_all(s, tcb, false);
+}
+
+/* The persist timer's turn with a small window: send what fits despite sender's
+ * SWS avoidance and Nagle (3.8.6.2.1). */
+void tcp_output_forced(struct stack *s, struct tcb *tcb)
+{
+	tcp_output_all(s, tcb, true);
+}
+
 /* A zero-window probe that carries no data, as Linux sends it: an old sequence
  * number, so the peer must answer with an ACK that shows its current window. */
 void tcp_output_probe(struct stack *s, struct tcb *tcb)
 {
-	tcp_emit(s, tcb, tcb->snd_una - 1, TH_ACK, 0);
+	tcp_emit(s, tcb, tcb->snd.una - 1, TH_ACK, 0);
 }

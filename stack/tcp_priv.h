@@ -16,7 +16,75 @@ struct ring {
 	uint32_t cap, head, len;
 };
 
-/* Transmission Control Block, RFC 9293 3.3.1 */
+/* A listener's children, oldest first. */
+struct childq {
+	struct tcb *head, *tail;
+	int n;
+};
+
+/* A listener's bookkeeping (tcp_listen.c): its two queues, bounded by listen()'s backlog. */
+struct listener {
+	int backlog;
+	struct childq synq;            /* half-open: SYN-RECEIVED */
+	struct childq acceptq;         /* handshake done, waiting for accept() */
+	uint64_t last_overflow;        /* when a SYN last found synq full (0: never) */
+};
+
+/* Send sequence variables, RFC 9293 3.3.1 (and the send queue they describe). */
+struct snd_vars {
+	uint32_t iss;                  /* ISS */
+	bool syn_acked;                /* our SYN is acknowledged (never compare with ISS: it wraps) */
+	uint32_t una, nxt;             /* SND.UNA, SND.NXT */
+	uint32_t max;                  /* highest SND.NXT so far (it steps back on retransmit) */
+	uint32_t wnd, wl1, wl2;        /* SND.WND, SND.WL1, SND.WL2 */
+	uint32_t max_wnd;              /* largest SND.WND seen: RFC 5961 5.2 ACK check */
+	uint16_t mss;                  /* the peer's MSS (effective, <= ours): SMSS */
+	struct ring q;                 /* unacknowledged and unsent data; q.buf[head] is data_seq */
+	uint32_t data_seq;             /* sequence number of the first byte in q */
+};
+
+/* Receive sequence variables, RFC 9293 3.3.1 (and the receive queue). */
+struct rcv_vars {
+	uint32_t irs, nxt;             /* IRS, RCV.NXT */
+	uint32_t adv;                  /* right edge of the window last advertised: RCV.WND is
+	                                  adv - nxt (tcp_adv_left), the window segments must fit */
+	struct ring q;                 /* in-order data the user has not read, then room in
+	                                  which out-of-order data waits at its own offset */
+	struct range { uint32_t seq, end; } ooo[TCP_OOO_RANGES];  /* those pieces, in order */
+	int n_ooo;
+	bool fin_pending;              /* the peer's FIN is here but waits for a hole to fill */
+	uint32_t fin_seq;
+	uint32_t unacked;              /* bytes received since our last ACK (delayed ACK) */
+};
+
+/* Round-trip time, RFC 6298: tcp_timer.c */
+struct rtt_vars {
+	bool valid;                    /* SRTT and RTTVAR hold a measurement */
+	uint32_t srtt_us, rttvar_us;
+	bool timing;                   /* one segment at a time is timed (Karn: never a resent one) */
+	uint32_t seq;                  /* ... the one starting here */
+	uint64_t start;
+};
+
+/* Congestion control, RFC 5681 and NewReno (RFC 6582): tcp_cc.c */
+struct cc_vars {
+	uint32_t cwnd, ssthresh;
+	uint32_t recover;              /* RFC 6582: SND.MAX when the last recovery or timeout
+	                                  began; outside recovery it follows SND.UNA up */
+	int dupacks;                   /* duplicate ACKs since SND.UNA last moved */
+	bool in_recovery;              /* fast recovery until SND.UNA passes `recover` */
+};
+
+/* Timers: absolute deadlines in us, 0 when off (tcp_timer.c), and their state. */
+struct timer_vars {
+	uint64_t rexmt, persist, timewait, delack;
+	uint32_t rto_ms;               /* current retransmission timeout (backs off) */
+	int rexmt_count;               /* consecutive retransmissions of the same data */
+	uint32_t persist_ms;           /* current persist interval (backs off on its own) */
+	int probes;                    /* zero-window probes since the peer last answered */
+};
+
+/* Transmission Control Block, RFC 9293 3.3.1, its variables grouped as the RFC groups them. */
 struct tcb {
 	enum tcp_state state;
 	int handle;                    /* index in stack.conns */
@@ -24,68 +92,37 @@ struct tcb {
 	uint16_t lport, rport;
 	struct tcb *hnext;             /* demux hash chain */
 
-	/* send sequence variables */
-	uint32_t iss;
-	bool syn_acked;                /* our SYN is acknowledged (never compare with ISS: it wraps) */
-	uint32_t snd_una, snd_nxt;     /* SND.UNA, SND.NXT */
-	uint32_t snd_max;              /* highest SND.NXT so far (it steps back on retransmit) */
-	uint32_t snd_wnd, snd_wl1, snd_wl2;
-	uint32_t max_snd_wnd;          /* largest SND.WND seen: RFC 5961 5.2 ACK check */
-	uint16_t snd_mss;              /* the peer's MSS (effective, <= ours) */
-	struct ring sndq;              /* unacknowledged and unsent data; sndq.buf[head] is data_seq */
-	uint32_t data_seq;             /* sequence number of the first byte in sndq */
-
-	/* congestion control, RFC 5681 and NewReno (RFC 6582): tcp_cc.c */
-	uint32_t cwnd, ssthresh;
-	uint32_t recover;              /* RFC 6582: SND.MAX when the last recovery or timeout
-	                                  began; outside recovery it follows SND.UNA up */
-	int dupacks;                   /* duplicate ACKs since SND.UNA last moved */
-	bool in_recovery;              /* fast recovery until SND.UNA passes `recover` */
-
-	/* round-trip time, RFC 6298: tcp_timer.c */
-	bool rtt_valid;                /* SRTT and RTTVAR hold a measurement */
-	uint32_t srtt_us, rttvar_us;
-	bool rtt_timing;               /* one segment at a time is timed (Karn: never a resent one) */
-	uint32_t rtt_seq;              /* ... the one starting here */
-	uint64_t rtt_start;
-
-	/* receive sequence variables */
-	uint32_t irs, rcv_nxt;         /* IRS, RCV.NXT; RCV.WND is free space in rcvq */
-	uint32_t rcv_adv;              /* right edge of the window last advertised */
-	struct ring rcvq;              /* in-order data the user has not read, then room in
-	                                  which out-of-order data waits at its own offset */
-	struct range { uint32_t seq, end; } ooo[TCP_OOO_RANGES];  /* those pieces, in order */
-	int n_ooo;
-	bool fin_pending;              /* the peer's FIN is here but waits for a hole to fill */
-	uint32_t fin_seq;
-	uint32_t rcv_unacked;          /* bytes received since our last ACK (delayed ACK) */
+	struct snd_vars snd;
+	struct rcv_vars rcv;
+	struct rtt_vars rtt;
+	struct cc_vars cc;
+	struct timer_vars timer;
 
 	/* user side */
 	bool fin_queued;               /* CLOSE or shutdown: a FIN follows the queued data */
-	bool fin_rcvd;                 /* peer's FIN processed: RECEIVE returns 0 after rcvq */
+	bool fin_rcvd;                 /* peer's FIN processed: RECEIVE returns 0 after rcv.q */
 	bool user_closed;              /* CLOSE called: no more SEND or RECEIVE */
 	bool user_ref;                 /* a user holds the handle */
 	bool ack_now;                  /* send an ACK at the next output */
 	int error;                     /* -errno to report to the user, 0 if none */
+	int soft_error;                /* the last ICMP soft error (-errno), 0 if none: SO_ERROR */
 
 	/* passive open */
+	struct listener *listen;       /* a listener's queues (tcp_listen.c); NULL for others */
 	bool passive;                  /* came from a listener (SYN-RECEIVED returns to LISTEN) */
-	struct tcb *listener;          /* for children not yet accepted */
-	struct tcb *aq_next;           /* accept-queue link, in the listener's queue */
-	struct tcb *aq_head, *aq_tail; /* listener: children in ESTABLISHED+, oldest first */
-	int backlog;                   /* listener: listen()'s backlog bounds both queues */
-	int n_syn, n_acc;              /* listener: children half-open, in the accept queue */
+	struct listener *parent;       /* a child not yet accepted: its listener's queues ... */
+	struct tcb *qnext;             /* ... and its link in one of them */
 
-	/* timers: absolute deadlines in us, 0 when off */
-	uint64_t t_rexmt, t_persist, t_timewait, t_delack;
-	uint32_t rto_ms;               /* current retransmission timeout (backs off) */
-	int rexmt_count;               /* consecutive retransmissions of the same data */
-	uint32_t persist_ms;           /* current persist interval (backs off on its own) */
-	int probes;                    /* zero-window probes since the peer last answered */
-	bool force;                    /* persist timer: send what fits despite SWS and Nagle */
+	/* rate limits on what blind segments can make us send */
 	uint64_t chack_since;          /* RFC 5961 7: challenge ACKs counted since then ... */
 	int chack_count;               /* ... up to TCP_CHALLENGE_ACK_MAX a second */
 	uint64_t oow_ack_at;           /* when we last answered an out-of-window ACK */
+};
+
+/* ICMP errors sent to one destination: credit (us) for more (icmp.c). */
+struct icmp_bucket {
+	uint32_t dst;
+	uint64_t credit, last;
 };
 
 struct stack {
@@ -100,6 +137,10 @@ struct stack {
 	uint64_t stats[STAT_COUNT];
 	uint8_t isn_key[16];           /* RFC 6528: the secret of the ISN hash, per run */
 	uint8_t cookie_key[16];        /* the secret of SYN cookies, per run */
+	struct icmp_bucket icmp_rate[ICMP_RATE_SLOTS];
+	char note[96];                 /* a trace cause with numbers in it, built just before */
+	bool internal_checks;          /* INTERNAL_CHECKS build: stack_check after each entry,
+	                                  a broken invariant stops the program */
 	uint8_t out[IP_HDR_LEN + TCP_HDR_LEN + 40 + 65536];  /* packets are built here */
 };
 
@@ -110,15 +151,23 @@ void stack_emit(struct stack *s, size_t len, const struct tcb *tcb);  /* s->out[
 void stack_trace(struct stack *s, struct trace_event *ev);
 void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t len);
 
+/* tcp_invariant.c: false (and counted, traced, fatal in test builds) if !ok */
+bool stack_invariant(struct stack *s, bool ok, const char *what);
+
 /* ip.c, icmp.c */
 void ip_input(struct stack *s, const uint8_t *pkt, size_t len);
 void icmp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, size_t len);
+void icmp_unreach(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, uint8_t code);
+
+/* tcp_icmp.c */
+int tcp_icmp_error(struct stack *s, const struct icmp_err *e);
 
 /* tcp_in.c */
 void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, size_t len);
 
 /* tcp_out.c */
 void tcp_output(struct stack *s, struct tcb *tcb);
+void tcp_output_forced(struct stack *s, struct tcb *tcb);
 void tcp_retransmit_una(struct stack *s, struct tcb *tcb);
 void tcp_send_ack(struct stack *s, struct tcb *tcb);
 void tcp_send_rst(struct stack *s, struct tcb *tcb);
@@ -127,15 +176,16 @@ void tcp_reply_cookie(struct stack *s, const struct seg *syn);
 void tcp_challenge_ack(struct stack *s, struct tcb *tcb);
 void tcp_oow_ack(struct stack *s, struct tcb *tcb);
 void tcp_output_probe(struct stack *s, struct tcb *tcb);
-uint32_t tcp_rcv_wnd(const struct tcb *tcb);
+uint32_t tcp_rcv_wnd(const struct stack *s, const struct tcb *tcb);
 uint32_t tcp_adv_left(const struct tcb *tcb);
 uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb);
 bool tcp_fin_acked(const struct tcb *tcb);
 
-/* tcp_cc.c */
+/* tcp_cc.c: it decides, the caller sends */
+enum cc_action { CC_NONE, CC_RETRANSMIT_UNA };  /* ... the first unacknowledged segment */
 void tcp_cc_init(struct stack *s, struct tcb *tcb);
-void tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked);
-void tcp_cc_dupack(struct stack *s, struct tcb *tcb);
+enum cc_action tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked);
+enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb);
 void tcp_cc_timeout(struct stack *s, struct tcb *tcb);
 uint32_t tcp_flight_size(const struct tcb *tcb);
 
@@ -161,13 +211,28 @@ void tcp_fail(struct stack *s, struct tcb *tcb, int err, const char *cause, cons
 void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind, const char *cause);
 
 /* tcp_conn.c: TCB table and demux */
-struct tcb *tcb_new(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport);
+struct tcb *tcb_new(struct stack *s, enum tcp_state born, uint32_t raddr, uint16_t rport,
+		    uint16_t lport);
 void tcb_maybe_free(struct stack *s, struct tcb *tcb);
+void tcb_free(struct tcb *tcb);
 struct tcb *tcb_lookup(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport);
 struct tcb *tcb_get(const struct stack *s, int h);
-int tcb_alloc_bufs(struct tcb *tcb);
+int tcb_alloc_bufs(const struct stack *s, struct tcb *tcb);
 uint32_t tcp_new_isn(const struct stack *s, uint32_t laddr, uint16_t lport,
 		     uint32_t raddr, uint16_t rport);
+
+/* tcp_listen.c */
+struct listener *listener_new(int backlog);
+void listener_free(struct listener *l);
+bool listener_synq_full(const struct listener *l);
+bool listener_acceptq_full(const struct listener *l);
+void listener_adopt(struct listener *l, struct tcb *c);
+void listener_established(struct tcb *c);
+void listener_unlink(struct tcb *c);
+struct tcb *listener_accept(struct listener *l);
+struct tcb *listener_first_child(const struct listener *l);
+void listener_overflow(struct listener *l, uint64_t now);
+bool listener_cookies_recent(const struct listener *l, uint64_t now);
 
 /* tcp_syncookie.c */
 uint32_t tcp_cookie_make(const struct stack *s, const struct seg *syn);
@@ -180,7 +245,7 @@ uint32_t ring_write(struct ring *r, const uint8_t *p, uint32_t n);
 uint32_t ring_read(struct ring *r, uint8_t *p, uint32_t n);
 void ring_peek(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n);
 void ring_drop(struct ring *r, uint32_t n);
-void ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n);
-void ring_extend(struct ring *r, uint32_t n);
+bool ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n);
+bool ring_extend(struct ring *r, uint32_t n);
 
 #endif

@@ -13,53 +13,58 @@ static bool ooo_add(struct tcb *tcb, uint32_t seq, uint32_t end)
 {
 	int i = 0, j;
 
-	while (i < tcb->n_ooo && SEQ_LT(tcb->ooo[i].end, seq))
+	while (i < tcb->rcv.n_ooo && SEQ_LT(tcb->rcv.ooo[i].end, seq))
 		i++;                                 /* pieces wholly before it */
-	for (j = i; j < tcb->n_ooo && SEQ_LEQ(tcb->ooo[j].seq, end); j++) {
-		if (SEQ_LT(tcb->ooo[j].seq, seq))
-			seq = tcb->ooo[j].seq;
-		if (SEQ_GT(tcb->ooo[j].end, end))
-			end = tcb->ooo[j].end;
+	for (j = i; j < tcb->rcv.n_ooo && SEQ_LEQ(tcb->rcv.ooo[j].seq, end); j++) {
+		if (SEQ_LT(tcb->rcv.ooo[j].seq, seq))
+			seq = tcb->rcv.ooo[j].seq;
+		if (SEQ_GT(tcb->rcv.ooo[j].end, end))
+			end = tcb->rcv.ooo[j].end;
 	}
-	if (j == i && tcb->n_ooo == TCP_OOO_RANGES)
+	if (j == i && tcb->rcv.n_ooo == TCP_OOO_RANGES)
 		return false;
-	memmove(&tcb->ooo[i + 1], &tcb->ooo[j], (size_t)(tcb->n_ooo - j) * sizeof(tcb->ooo[0]));
-	tcb->n_ooo += 1 - (j - i);
-	tcb->ooo[i] = (struct range){ seq, end };
+	memmove(&tcb->rcv.ooo[i + 1], &tcb->rcv.ooo[j],
+		(size_t)(tcb->rcv.n_ooo - j) * sizeof(tcb->rcv.ooo[0]));
+	tcb->rcv.n_ooo += 1 - (j - i);
+	tcb->rcv.ooo[i] = (struct range){ seq, end };
 	return true;
 }
 
 /* RCV.NXT moves to `end`, and on over every piece that now touches it: those
- * bytes become in-order data. */
-static void reasm_advance(struct tcb *tcb, uint32_t end)
+ * bytes become in-order data. RCV.NXT never passes what the buffer holds. */
+static void reasm_advance(struct stack *s, struct tcb *tcb, uint32_t end)
 {
 	int i = 0;
 
-	for (; i < tcb->n_ooo && SEQ_LEQ(tcb->ooo[i].seq, end); i++)
-		if (SEQ_GT(tcb->ooo[i].end, end))
-			end = tcb->ooo[i].end;
-	tcb->n_ooo -= i;
-	memmove(&tcb->ooo[0], &tcb->ooo[i], (size_t)tcb->n_ooo * sizeof(tcb->ooo[0]));
-	ring_extend(&tcb->rcvq, end - tcb->rcv_nxt);
-	tcb->rcv_nxt = end;
+	for (; i < tcb->rcv.n_ooo && SEQ_LEQ(tcb->rcv.ooo[i].seq, end); i++)
+		if (SEQ_GT(tcb->rcv.ooo[i].end, end))
+			end = tcb->rcv.ooo[i].end;
+	if (!stack_invariant(s, ring_extend(&tcb->rcv.q, end - tcb->rcv.nxt),
+			     "RCV.NXT stays within the data the receive buffer holds"))
+		return;
+	tcb->rcv.n_ooo -= i;
+	memmove(&tcb->rcv.ooo[0], &tcb->rcv.ooo[i], (size_t)tcb->rcv.n_ooo * sizeof(tcb->rcv.ooo[0]));
+	tcb->rcv.nxt = end;
 }
 
 /* Take the trimmed segment's text [seq, seq+len), seq >= RCV.NXT, inside the
  * window. In order, it is delivered at once, with every piece it reaches; past a
  * hole, it is held as a piece. Returns 0, or STAT_DROP_TCP_OOO when it is past a
- * hole and TCP_OOO_RANGES pieces wait already (the peer sends it again). */
+ * hole and TCP_OOO_RANGES pieces wait already (the peer sends it again). The text
+ * always fits: the window it was trimmed to is buffer we have (an invariant). */
 int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	if (len == 0)
 		return 0;
-	if (seq == tcb->rcv_nxt) {
-		ring_write_at(&tcb->rcvq, 0, data, len);
-		reasm_advance(tcb, seq + len);
+	if (!stack_invariant(s, ring_write_at(&tcb->rcv.q, seq - tcb->rcv.nxt, data, len),
+			     "segment text fits the free receive buffer"))
+		return STAT_DROP_INVARIANT;
+	if (seq == tcb->rcv.nxt) {
+		reasm_advance(s, tcb, seq + len);
 		return 0;
 	}
 	if (!ooo_add(tcb, seq, seq + len))
 		return STAT_DROP_TCP_OOO;
-	ring_write_at(&tcb->rcvq, seq - tcb->rcv_nxt, data, len);
 	stat_inc(s, STAT_TCP_OOO_QUEUED);
 	return 0;
 }
@@ -67,14 +72,14 @@ int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *dat
 /* The peer's FIN is at `fin`: nothing past it exists. Pieces are cut there. */
 void tcp_reasm_cut(struct tcb *tcb, uint32_t fin)
 {
-	while (tcb->n_ooo && !SEQ_LT(tcb->ooo[tcb->n_ooo - 1].seq, fin))
-		tcb->n_ooo--;
-	if (tcb->n_ooo && SEQ_GT(tcb->ooo[tcb->n_ooo - 1].end, fin))
-		tcb->ooo[tcb->n_ooo - 1].end = fin;
+	while (tcb->rcv.n_ooo && !SEQ_LT(tcb->rcv.ooo[tcb->rcv.n_ooo - 1].seq, fin))
+		tcb->rcv.n_ooo--;
+	if (tcb->rcv.n_ooo && SEQ_GT(tcb->rcv.ooo[tcb->rcv.n_ooo - 1].end, fin))
+		tcb->rcv.ooo[tcb->rcv.n_ooo - 1].end = fin;
 }
 
 void tcp_reasm_clear(struct tcb *tcb)
 {
-	tcb->n_ooo = 0;
-	tcb->fin_pending = false;
+	tcb->rcv.n_ooo = 0;
+	tcb->rcv.fin_pending = false;
 }

@@ -19,21 +19,9 @@ void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind
 	struct trace_event ev = {
 		.kind = kind, .cause = cause, .from = tcb->state, .to = tcb->state,
 		.conn = { tcb->laddr, tcb->raddr, tcb->lport, tcb->rport },
-		.cwnd = tcb->cwnd, .ssthresh = tcb->ssthresh,
+		.cwnd = tcb->cc.cwnd, .ssthresh = tcb->cc.ssthresh,
 	};
 	stack_trace(s, &ev);
-}
-
-static void accept_queue_append(struct tcb *l, struct tcb *child)
-{
-	l->n_syn--;
-	l->n_acc++;
-	child->aq_next = NULL;
-	if (l->aq_tail)
-		l->aq_tail->aq_next = child;
-	else
-		l->aq_head = child;
-	l->aq_tail = child;
 }
 
 void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
@@ -50,15 +38,14 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 	tcb->state = to;
 	switch (to) {
 	case TCP_ESTABLISHED:
-		if (tcb->listener)
-			accept_queue_append(tcb->listener, tcb);
+		listener_established(tcb);
 		break;
 	case TCP_FIN_WAIT_2:
 		tcp_orphan_timer(s, tcb);
 		break;
 	case TCP_TIME_WAIT:
-		tcb->t_rexmt = tcb->t_persist = tcb->t_delack = 0;
-		tcb->t_timewait = s->now + twait;
+		tcb->timer.rexmt = tcb->timer.persist = tcb->timer.delack = 0;
+		tcb->timer.timewait = s->now + twait;
 		break;
 	case TCP_LISTEN:
 		if (!tcb->passive)
@@ -68,7 +55,7 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 		tcb->state = TCP_CLOSED;
 		/* fall through */
 	case TCP_CLOSED:
-		tcb->t_rexmt = tcb->t_persist = tcb->t_timewait = tcb->t_delack = 0;
+		tcb->timer.rexmt = tcb->timer.persist = tcb->timer.timewait = tcb->timer.delack = 0;
 		break;
 	default:
 		break;

@@ -18,8 +18,8 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 uint64_t tcp_next_deadline(const struct tcb *tcb)
 {
-	uint64_t t = earliest(earliest(tcb->t_rexmt, tcb->t_persist),
-			      earliest(tcb->t_timewait, tcb->t_delack));
+	uint64_t t = earliest(earliest(tcb->timer.rexmt, tcb->timer.persist),
+			      earliest(tcb->timer.timewait, tcb->timer.delack));
 
 	return t ? t : UINT64_MAX;
 }
@@ -30,11 +30,11 @@ uint64_t tcp_next_deadline(const struct tcb *tcb)
  * being timed already. */
 void tcp_rtt_start(struct stack *s, struct tcb *tcb, uint32_t seq)
 {
-	if (tcb->rtt_timing)
+	if (tcb->rtt.timing)
 		return;
-	tcb->rtt_timing = true;
-	tcb->rtt_seq = seq;
-	tcb->rtt_start = s->now;
+	tcb->rtt.timing = true;
+	tcb->rtt.seq = seq;
+	tcb->rtt.start = s->now;
 }
 
 /* RFC 6298 2.2, 2.3 and (2.4, 2.5) the bounds. */
@@ -42,22 +42,22 @@ static void tcp_rtt_sample(struct tcb *tcb, uint32_t r)
 {
 	uint32_t err, rto_us;
 
-	if (!tcb->rtt_valid) {
-		tcb->srtt_us = r;
-		tcb->rttvar_us = r / 2;
-		tcb->rtt_valid = true;
+	if (!tcb->rtt.valid) {
+		tcb->rtt.srtt_us = r;
+		tcb->rtt.rttvar_us = r / 2;
+		tcb->rtt.valid = true;
 	} else {
-		err = tcb->srtt_us > r ? tcb->srtt_us - r : r - tcb->srtt_us;
-		tcb->rttvar_us = tcb->rttvar_us - tcb->rttvar_us / 4 + err / 4;  /* beta 1/4 */
-		tcb->srtt_us = tcb->srtt_us - tcb->srtt_us / 8 + r / 8;          /* alpha 1/8 */
+		err = tcb->rtt.srtt_us > r ? tcb->rtt.srtt_us - r : r - tcb->rtt.srtt_us;
+		tcb->rtt.rttvar_us = tcb->rtt.rttvar_us - tcb->rtt.rttvar_us / 4 + err / 4;  /* beta 1/4 */
+		tcb->rtt.srtt_us = tcb->rtt.srtt_us - tcb->rtt.srtt_us / 8 + r / 8;          /* alpha 1/8 */
 	}
-	rto_us = tcb->srtt_us + (4 * tcb->rttvar_us > TCP_CLOCK_G_US ? 4 * tcb->rttvar_us :
+	rto_us = tcb->rtt.srtt_us + (4 * tcb->rtt.rttvar_us > TCP_CLOCK_G_US ? 4 * tcb->rtt.rttvar_us :
 				 TCP_CLOCK_G_US);
-	tcb->rto_ms = (rto_us + 999) / 1000;
-	if (tcb->rto_ms < TCP_RTO_MIN_MS)
-		tcb->rto_ms = TCP_RTO_MIN_MS;
-	if (tcb->rto_ms > TCP_RTO_MAX_MS)
-		tcb->rto_ms = TCP_RTO_MAX_MS;
+	tcb->timer.rto_ms = (rto_us + 999) / 1000;
+	if (tcb->timer.rto_ms < TCP_RTO_MIN_MS)
+		tcb->timer.rto_ms = TCP_RTO_MIN_MS;
+	if (tcb->timer.rto_ms > TCP_RTO_MAX_MS)
+		tcb->timer.rto_ms = TCP_RTO_MAX_MS;
 }
 
 /* An ACK moved SND.UNA to `ack`: if it covers the timed segment, that is a sample. */
@@ -65,53 +65,61 @@ void tcp_rtt_ack(struct stack *s, struct tcb *tcb, uint32_t ack)
 {
 	uint64_t r;
 
-	if (!tcb->rtt_timing || !SEQ_GT(ack, tcb->rtt_seq))
+	if (!tcb->rtt.timing || !SEQ_GT(ack, tcb->rtt.seq))
 		return;
-	tcb->rtt_timing = false;
-	r = s->now - tcb->rtt_start;
+	tcb->rtt.timing = false;
+	r = s->now - tcb->rtt.start;
 	tcp_rtt_sample(tcb, r > UINT32_MAX / 8 ? UINT32_MAX / 8 : (uint32_t)r);
 }
 
 /* ---- retransmission ---- */
 
+/* What a connection that gives up reports: the last ICMP soft error if there was one
+ * (RFC 9293 SHLD-25, as Linux), else ETIMEDOUT. */
+static int tcp_timeout_error(const struct tcb *tcb)
+{
+	return tcb->soft_error ? tcb->soft_error : -ETIMEDOUT;
+}
+
 void tcp_rexmt_arm(struct stack *s, struct tcb *tcb)
 {
-	if (!tcb->t_rexmt)
-		tcb->t_rexmt = s->now + (uint64_t)tcb->rto_ms * 1000;
+	if (!tcb->timer.rexmt)
+		tcb->timer.rexmt = s->now + (uint64_t)tcb->timer.rto_ms * 1000;
 }
 
 /* New data was acknowledged (RFC 6298 5.3): restart the timer for what is still in
  * flight. The backed-off RTO stays until a new sample replaces it (Karn). */
 void tcp_rexmt_restart(struct stack *s, struct tcb *tcb)
 {
-	tcb->rexmt_count = 0;
-	tcb->t_rexmt = 0;
-	if (tcb->snd_una != tcb->snd_max)
+	tcb->timer.rexmt_count = 0;
+	tcb->timer.rexmt = 0;
+	if (tcb->snd.una != tcb->snd.max)
 		tcp_rexmt_arm(s, tcb);
 }
 
 static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 {
-	bool handshake = !tcb->syn_acked;
+	bool handshake = !tcb->snd.syn_acked;
 	int limit = !handshake ? TCP_DATA_RETRIES : tcb->passive ? TCP_SYNACK_RETRIES :
 		    TCP_SYN_RETRIES;
 
-	tcb->t_rexmt = 0;
-	if (tcb->rexmt_count >= limit) {
+	tcb->timer.rexmt = 0;
+	if (tcb->timer.rexmt_count >= limit) {
 		if (tcb->state == TCP_SYN_RECEIVED && tcb->passive)
 			tcp_set_state(s, tcb, TCP_LISTEN, "SYN-ACK never acknowledged", "3.8.3");
 		else
-			tcp_fail(s, tcb, -ETIMEDOUT, "retransmission timeout, gave up", "3.8.3");
+			tcp_fail(s, tcb, tcp_timeout_error(tcb), "retransmission timeout, gave up", "3.8.3");
 		return;
 	}
 	stat_inc(s, STAT_RTO_TIMEOUT);
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "retransmission timeout");
 	if (!handshake)
 		tcp_cc_timeout(s, tcb);
-	tcb->rexmt_count++;
-	tcb->rto_ms = tcb->rto_ms * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : tcb->rto_ms * 2;
-	tcb->rtt_timing = false;                 /* Karn: never time a retransmission */
-	tcb->snd_nxt = tcb->snd_una;             /* go back: resend from the oldest byte */
+	tcb->timer.rexmt_count++;
+	tcb->timer.rto_ms = tcb->timer.rto_ms * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS :
+			    tcb->timer.rto_ms * 2;
+	tcb->rtt.timing = false;                 /* Karn: never time a retransmission */
+	tcb->snd.nxt = tcb->snd.una;             /* go back: resend from the oldest byte */
 	tcp_output(s, tcb);
 }
 
@@ -119,23 +127,22 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 
 static void tcp_persist_timeout(struct stack *s, struct tcb *tcb)
 {
-	tcb->t_persist = 0;
-	tcb->persist_ms = tcb->persist_ms * 2 > TCP_PERSIST_MAX_MS ? TCP_PERSIST_MAX_MS :
-			  tcb->persist_ms * 2;
-	if (tcb->snd_wnd) {                      /* a small window: send what fits (3.8.6.2.1) */
+	tcb->timer.persist = 0;
+	tcb->timer.persist_ms = tcb->timer.persist_ms * 2 > TCP_PERSIST_MAX_MS ? TCP_PERSIST_MAX_MS :
+			  tcb->timer.persist_ms * 2;
+	if (tcb->snd.wnd) {                      /* a small window: send what fits (3.8.6.2.1) */
 		tcp_trace_conn(s, tcb, TRACE_TIMER, "persist timeout, send into the small window");
-		tcb->force = true;
-		tcp_output(s, tcb);
-		tcb->force = false;
+		tcp_output_forced(s, tcb);
 		return;
 	}
-	if (tcb->probes++ >= TCP_DATA_RETRIES) {     /* nobody answers probes: gone (as Linux) */
-		tcp_fail(s, tcb, -ETIMEDOUT, "zero-window probes unanswered, gave up", "3.8.6.1");
+	if (tcb->timer.probes++ >= TCP_DATA_RETRIES) {     /* nobody answers probes: gone (as Linux) */
+		tcp_fail(s, tcb, tcp_timeout_error(tcb), "zero-window probes unanswered, gave up",
+			 "3.8.6.1");
 		return;
 	}
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "persist timeout, window probe");
 	stat_inc(s, STAT_WINDOW_PROBE);
-	tcb->t_persist = s->now + (uint64_t)tcb->persist_ms * 1000;
+	tcb->timer.persist = s->now + (uint64_t)tcb->timer.persist_ms * 1000;
 	tcp_output_probe(s, tcb);
 }
 
@@ -143,15 +150,15 @@ static void tcp_persist_timeout(struct stack *s, struct tcb *tcb)
  * (RFC 9293 3.8.6.3 MUST-58), else within TCP_DELACK_MS. */
 void tcp_delack(struct stack *s, struct tcb *tcb)
 {
-	if (s->cfg.no_delayed_ack || tcb->rcv_unacked >= 2u * tcb->snd_mss)
+	if (s->cfg.no_delayed_ack || tcb->rcv.unacked >= 2u * tcb->snd.mss)
 		tcb->ack_now = true;
-	else if (!tcb->t_delack)
-		tcb->t_delack = s->now + TCP_DELACK_MS * 1000;
+	else if (!tcb->timer.delack)
+		tcb->timer.delack = s->now + TCP_DELACK_MS * 1000;
 }
 
 static void tcp_delack_timeout(struct stack *s, struct tcb *tcb)
 {
-	tcb->t_delack = 0;
+	tcb->timer.delack = 0;
 	stat_inc(s, STAT_DELAYED_ACK);
 	tcp_send_ack(s, tcb);
 }
@@ -160,20 +167,20 @@ static void tcp_delack_timeout(struct stack *s, struct tcb *tcb)
  * for TCP_FIN_WAIT_2_MS only, as Linux does; the peer may never send it. */
 void tcp_orphan_timer(struct stack *s, struct tcb *tcb)
 {
-	if (tcb->state == TCP_FIN_WAIT_2 && tcb->user_closed && !tcb->t_timewait)
-		tcb->t_timewait = s->now + (uint64_t)TCP_FIN_WAIT_2_MS * 1000;
+	if (tcb->state == TCP_FIN_WAIT_2 && tcb->user_closed && !tcb->timer.timewait)
+		tcb->timer.timewait = s->now + (uint64_t)TCP_FIN_WAIT_2_MS * 1000;
 }
 
 void tcp_timers(struct stack *s, struct tcb *tcb)
 {
-	if (tcb->t_timewait && s->now >= tcb->t_timewait)
+	if (tcb->timer.timewait && s->now >= tcb->timer.timewait)
 		tcp_set_state(s, tcb, TCP_CLOSED, tcb->state == TCP_TIME_WAIT ? "2*MSL timeout" :
 			      "FIN-WAIT-2 timeout, closed by its user", "3.10.8");
-	if (tcb->t_delack && s->now >= tcb->t_delack)
+	if (tcb->timer.delack && s->now >= tcb->timer.delack)
 		tcp_delack_timeout(s, tcb);
-	if (tcb->t_rexmt && s->now >= tcb->t_rexmt)
+	if (tcb->timer.rexmt && s->now >= tcb->timer.rexmt)
 		tcp_rexmt_timeout(s, tcb);
-	if (tcb->t_persist && s->now >= tcb->t_persist)
+	if (tcb->timer.persist && s->now >= tcb->timer.persist)
 		tcp_persist_timeout(s, tcb);
 	tcb_maybe_free(s, tcb);
 }

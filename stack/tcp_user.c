@@ -39,10 +39,13 @@ int tcp_listen(struct stack *s, uint64_t now, uint16_t port, int backlog)
 		return -EINVAL;
 	if ((l = tcb_lookup(s, 0, 0, port)) && l->state == TCP_LISTEN)
 		return -EADDRINUSE;
-	if (!(l = tcb_new(s, 0, 0, port)))
+	if (!(l = tcb_new(s, TCP_CLOSED, 0, 0, port)))
 		return -ENOBUFS;
 	l->user_ref = true;
-	l->backlog = backlog < 1 ? 1 : backlog > TCP_BACKLOG_MAX ? TCP_BACKLOG_MAX : backlog;
+	if (!(l->listen = listener_new(backlog))) {
+		tcp_release(s, now, l->handle);
+		return -ENOBUFS;
+	}
 	tcp_set_state(s, l, TCP_LISTEN, "passive OPEN", "3.10.1");
 	return l->handle;
 }
@@ -53,14 +56,8 @@ int tcp_accept(struct stack *s, int lh)
 
 	if (!l || l->state != TCP_LISTEN)
 		return -EINVAL;
-	if (!(c = l->aq_head))
+	if (!(c = listener_accept(l->listen)))
 		return -EAGAIN;
-	l->aq_head = c->aq_next;
-	if (!l->aq_head)
-		l->aq_tail = NULL;
-	l->n_acc--;
-	c->listener = NULL;
-	c->aq_next = NULL;
 	c->user_ref = true;
 	return c->handle;
 }
@@ -88,16 +85,16 @@ int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, u
 		return -EADDRNOTAVAIL;
 	if ((tcb = tcb_lookup(s, raddr, rport, lport)) && tcb->state != TCP_CLOSED)
 		return -EADDRINUSE;
-	if (!(tcb = tcb_new(s, raddr, rport, lport)))
+	if (!(tcb = tcb_new(s, TCP_CLOSED, raddr, rport, lport)))
 		return -ENOBUFS;
-	if (tcb_alloc_bufs(tcb)) {
+	if (tcb_alloc_bufs(s, tcb)) {
 		tcb_maybe_free(s, tcb);
 		return -ENOBUFS;
 	}
 	tcb->user_ref = true;
-	tcb->iss = tcp_new_isn(s, tcb->laddr, lport, raddr, rport);
-	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->iss;
-	tcb->data_seq = tcb->iss + 1;
+	tcb->snd.iss = tcp_new_isn(s, tcb->laddr, lport, raddr, rport);
+	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->snd.iss;
+	tcb->snd.data_seq = tcb->snd.iss + 1;
 	tcp_set_state(s, tcb, TCP_SYN_SENT, "active OPEN, sent SYN", "3.10.1");
 	tcp_output(s, tcb);
 	return tcb->handle;
@@ -118,7 +115,7 @@ ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t l
 	if (tcb->fin_queued || !(state_is(tcb, TCP_SYN_SENT, TCP_SYN_RECEIVED) ||
 				 state_is(tcb, TCP_ESTABLISHED, TCP_CLOSE_WAIT)))
 		return -EPIPE;                       /* after shutdown, or the connection is gone */
-	n = ring_write(&tcb->sndq, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+	n = ring_write(&tcb->snd.q, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	if (n == 0)
 		return len ? -EAGAIN : 0;
 	tcp_output(s, tcb);
@@ -145,8 +142,8 @@ ssize_t tcp_recv(struct stack *s, uint64_t now, int h, void *buf, size_t len)
 		return -EBADF;
 	if (tcb->state == TCP_LISTEN)
 		return -ENOTCONN;
-	if (tcb->rcvq.len && len) {
-		n = ring_read(&tcb->rcvq, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+	if (tcb->rcv.q.len && len) {
+		n = ring_read(&tcb->rcv.q, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 		tcp_window_update(s, tcb);
 		return n;
 	}
@@ -167,7 +164,7 @@ static void tcp_queue_fin(struct stack *s, struct tcb *tcb)
 		tcp_set_state(s, tcb, TCP_FIN_WAIT_1, "CLOSE", "3.10.4");
 	else if (tcb->state == TCP_CLOSE_WAIT)
 		tcp_set_state(s, tcb, TCP_LAST_ACK, "CLOSE", "3.10.4");
-	else if (tcb->state == TCP_SYN_RECEIVED && tcb->sndq.len == 0)
+	else if (tcb->state == TCP_SYN_RECEIVED && tcb->snd.q.len == 0)
 		tcp_set_state(s, tcb, TCP_FIN_WAIT_1, "CLOSE", "3.10.4");
 	/* SYN-SENT, or SYN-RECEIVED with data queued: the FIN waits for ESTABLISHED */
 	tcp_output(s, tcb);
@@ -193,8 +190,8 @@ static void tcp_abort_conn(struct stack *s, struct tcb *tcb, const char *cause, 
 
 	if (synced)
 		tcp_send_rst(s, tcb);
-	ring_drop(&tcb->sndq, tcb->sndq.len);
-	ring_drop(&tcb->rcvq, tcb->rcvq.len);
+	ring_drop(&tcb->snd.q, tcb->snd.q.len);
+	ring_drop(&tcb->rcv.q, tcb->rcv.q.len);
 	tcp_reasm_clear(tcb);
 	if (tcb->state != TCP_CLOSED)
 		tcp_set_state(s, tcb, TCP_CLOSED, cause, rfc);
@@ -203,12 +200,11 @@ static void tcp_abort_conn(struct stack *s, struct tcb *tcb, const char *cause, 
 /* Closing a listener resets the connections nobody accepted (as Linux does). */
 static void tcp_close_listener(struct stack *s, struct tcb *l)
 {
-	for (int h = 0; h < STACK_MAX_CONNS; h++) {
-		struct tcb *c = s->conns[h];
-		if (!c || c->listener != l)
-			continue;
+	struct tcb *c;
+
+	while ((c = listener_first_child(l->listen))) {
 		tcp_abort_conn(s, c, "listener closed", "3.10.4");
-		tcb_maybe_free(s, c);
+		tcb_maybe_free(s, c);                /* CLOSED, nobody holds it: gone */
 	}
 	tcp_set_state(s, l, TCP_CLOSED, "CLOSE", "3.10.4");
 }
@@ -224,7 +220,7 @@ int tcp_close(struct stack *s, uint64_t now, int h)
 		tcp_close_listener(s, tcb);
 	} else if (tcb->state == TCP_SYN_SENT) {
 		tcp_set_state(s, tcb, TCP_CLOSED, "CLOSE", "3.10.4");
-	} else if (tcb->rcvq.len) {                  /* RFC 2525 2.17, as Linux */
+	} else if (tcb->rcv.q.len) {                  /* RFC 2525 2.17, as Linux */
 		tcp_abort_conn(s, tcb, "CLOSE with unread data, sent RST", "3.10.4");
 	} else if (tcb->state != TCP_CLOSED) {
 		tcp_queue_fin(s, tcb);
@@ -267,9 +263,9 @@ static int tcp_events(const struct tcb *tcb)
 	int ev = 0;
 	bool open = state_is(tcb, TCP_ESTABLISHED, TCP_CLOSE_WAIT);
 
-	if (tcb->rcvq.len || tcb->fin_rcvd || tcb->error || tcb->state == TCP_CLOSED)
+	if (tcb->rcv.q.len || tcb->fin_rcvd || tcb->error || tcb->state == TCP_CLOSED)
 		ev |= TCP_EV_READABLE;
-	if ((open && !tcb->fin_queued && tcb->sndq.len < tcb->sndq.cap) || tcb->error)
+	if ((open && !tcb->fin_queued && tcb->snd.q.len < tcb->snd.q.cap) || tcb->error)
 		ev |= TCP_EV_WRITABLE;
 	if (!state_is(tcb, TCP_CLOSED, TCP_LISTEN) && !state_is(tcb, TCP_SYN_SENT, TCP_SYN_RECEIVED))
 		ev |= TCP_EV_CONNECTED;
@@ -277,9 +273,25 @@ static int tcp_events(const struct tcb *tcb)
 		ev |= TCP_EV_ERROR;
 	if (tcb->state == TCP_CLOSED)
 		ev |= TCP_EV_CLOSED;
-	if (tcb->aq_head)
+	if (tcb->listen && tcb->listen->acceptq.head)
 		ev |= TCP_EV_ACCEPT;
 	return ev;
+}
+
+/* getsockopt(SO_ERROR): the pending error, else the last soft one; either is
+ * then cleared, as on Linux. */
+int tcp_sock_error(struct stack *s, int h)
+{
+	struct tcb *tcb = tcb_get(s, h);
+	int err;
+
+	if (!tcb)
+		return -EBADF;
+	if ((err = take_error(tcb)))
+		return err;
+	err = tcb->soft_error;
+	tcb->soft_error = 0;
+	return err;
 }
 
 /* 3.10.6 STATUS */
@@ -291,23 +303,24 @@ int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 		return -EBADF;
 	st->state = tcb->state;
 	st->error = tcb->error;
+	st->soft_error = tcb->soft_error;
 	st->events = tcp_events(tcb);
 	st->laddr = tcb->laddr;
 	st->raddr = tcb->raddr;
 	st->lport = tcb->lport;
 	st->rport = tcb->rport;
-	st->rcv_queued = tcb->rcvq.len;
-	st->snd_queued = tcb->sndq.len;
-	st->snd_space = tcb->sndq.cap - tcb->sndq.len;
-	st->srtt_us = tcb->rtt_valid ? tcb->srtt_us : 0;
-	st->rttvar_us = tcb->rtt_valid ? tcb->rttvar_us : 0;
-	st->rto_ms = tcb->rto_ms;
-	st->cwnd = tcb->cwnd;
-	st->ssthresh = tcb->ssthresh;
-	st->snd_wnd = tcb->snd_wnd;
-	st->rcv_wnd = tcp_rcv_wnd(tcb);
-	st->in_recovery = tcb->in_recovery;
-	st->ooo_pieces = tcb->n_ooo;
+	st->rcv_queued = tcb->rcv.q.len;
+	st->snd_queued = tcb->snd.q.len;
+	st->snd_space = tcb->snd.q.cap - tcb->snd.q.len;
+	st->srtt_us = tcb->rtt.valid ? tcb->rtt.srtt_us : 0;
+	st->rttvar_us = tcb->rtt.valid ? tcb->rtt.rttvar_us : 0;
+	st->rto_ms = tcb->timer.rto_ms;
+	st->cwnd = tcb->cc.cwnd;
+	st->ssthresh = tcb->cc.ssthresh;
+	st->snd_wnd = tcb->snd.wnd;
+	st->rcv_wnd = tcp_adv_left(tcb);
+	st->in_recovery = tcb->cc.in_recovery;
+	st->ooo_pieces = tcb->rcv.n_ooo;
 	return 0;
 }
 

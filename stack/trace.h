@@ -15,9 +15,10 @@ enum trace_kind {
 	TRACE_SEG_OUT,    /* pkt: an IPv4 packet the stack emitted */
 	TRACE_STATE,      /* conn: from -> to, cause, rfc; duration: TIME-WAIT length */
 	TRACE_TIMER,      /* conn: a timer fired; cause names it */
-	TRACE_DROP,       /* pkt: dropped for `reason` */
+	TRACE_DROP,       /* pkt: dropped for `reason`; or no pkt: an invariant broken, cause says which */
 	TRACE_USER,       /* conn: a user call; cause names it */
 	TRACE_CC,         /* conn: congestion control acted; cause says how; cwnd, ssthresh */
+	TRACE_ICMP,       /* conn: an ICMP error the connection took without changing state */
 };
 
 struct trace_conn { uint32_t laddr, raddr; uint16_t lport, rport; };

@@ -1,6 +1,8 @@
-/* wire.c - parse and build IPv4, ICMP echo and TCP headers; the Internet checksum.
+/* wire.c - parse and build IPv4, ICMP (echo, errors) and TCP headers; the Internet checksum.
  * Every length and offset is checked against the bytes actually present before it
  * is used (RFC 791 3.1, RFC 9293 3.1, RFC 1071). No state. */
+#include <assert.h>
+#include <errno.h>
 #include <string.h>
 #include "config.h"
 #include "stack.h"
@@ -73,34 +75,45 @@ int ip_parse(struct ip_pkt *ip, const uint8_t *pkt, size_t len)
 	return 0;
 }
 
+/* RFC 9293 3.2: an option is one byte (EOL, NOP) or kind, length, value. */
+int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o)
+{
+	assert(off < len);
+	o->kind = opt[off];
+	o->len = 1;
+	o->val = opt + off + 1;
+	if (o->kind == TCP_OPT_EOL || o->kind == TCP_OPT_NOP)
+		return 0;
+	if (off + 1 >= len || opt[off + 1] < 2 || off + opt[off + 1] > len)
+		return -EINVAL;
+	o->len = opt[off + 1];
+	o->val = opt + off + 2;
+	return 0;
+}
+
 /* The length each known option kind must have: MSS 4, window scale 3 (RFC 7323),
  * SACK permitted 2 (RFC 2018), timestamps 10 (RFC 7323). */
-static const uint8_t opt_len[9] = { [2] = 4, [3] = 3, [4] = 2, [8] = 10 };
+static const uint8_t opt_len[9] = { [TCP_OPT_MSS] = 4, [TCP_OPT_WSCALE] = 3,
+				    [TCP_OPT_SACK_OK] = 2, [TCP_OPT_TS] = 10 };
 
-/* RFC 9293 3.2: options are kind, length, value; only MSS is used here. An option
- * of length 0 or 1, one running past the header, or a known kind of the wrong
- * length drops the segment (counted): MUST-64 asks only that it be survived. */
+/* RFC 9293 3.2: only MSS is used here; unknown kinds are skipped, nothing after EOL
+ * is read. An option of length 0 or 1, one running past the header, or a known kind
+ * of the wrong length drops the segment (counted): MUST-64 asks only that it be survived. */
 static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 {
-	size_t i = 0;
+	struct tcp_opt o;
 
-	while (i < len) {
-		uint8_t kind = opt[i];
-		if (kind == 0)                     /* end of option list */
-			break;
-		if (kind == 1) {                   /* no-operation */
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
+	for (size_t i = 0; i < len; i += o.len) {
+		if (tcp_opt_at(opt, len, i, &o) != 0)
 			return STAT_DROP_TCP_OPT;
-		if (kind < sizeof(opt_len) && opt_len[kind] && opt[i + 1] != opt_len[kind])
+		if (o.kind == TCP_OPT_EOL)
+			break;
+		if (o.kind < sizeof(opt_len) && opt_len[o.kind] && o.len != opt_len[o.kind])
 			return STAT_DROP_TCP_OPT;      /* a known kind of the wrong length */
-		if (kind == 2 && (sg->flags & TH_SYN))   /* MSS, only meaningful on a SYN */
-			sg->mss = get16(opt + i + 2);
-		if (kind == 3 && (sg->flags & TH_SYN))   /* window scale: read, never used */
-			sg->wscale = opt[i + 2];
-		i += opt[i + 1];                   /* unknown kinds are skipped */
+		if (o.kind == TCP_OPT_MSS && (sg->flags & TH_SYN))     /* only meaningful on a SYN */
+			sg->mss = get16(o.val);
+		if (o.kind == TCP_OPT_WSCALE && (sg->flags & TH_SYN))  /* read, never used */
+			sg->wscale = o.val[0];
 	}
 	return 0;
 }
@@ -141,7 +154,7 @@ static void ip_build(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
 	buf[1] = 0;
 	put16(buf + 2, (uint16_t)total);
 	put16(buf + 4, id);
-	put16(buf + 6, 0x4000);              /* DF: we do path MTU by MSS only */
+	put16(buf + 6, 0x4000);              /* DF: path MTU discovery (RFC 1191) */
 	buf[8] = IP_DEFAULT_TTL;
 	buf[9] = proto;
 	put16(buf + 10, 0);
@@ -188,4 +201,43 @@ size_t icmp_build_echo_reply(uint8_t *buf, const struct ip_pkt *req, uint16_t ip
 	put16(icmp + 2, inet_fold(inet_sum(icmp, len, 0)));
 	ip_build(buf, req->dst, req->src, IPPROTO_ICMP_, IP_HDR_LEN + len, ip_id);
 	return IP_HDR_LEN + len;
+}
+
+int icmp_parse_error(struct icmp_err *e, const struct ip_pkt *ip)
+{
+	const uint8_t *q = ip->payload + 8;          /* the quoted datagram */
+	size_t qlen = ip->payload_len - 8, ihl;
+
+	if (ip->payload_len < 8 + IP_HDR_LEN + 8 || (q[0] >> 4) != 4)
+		return STAT_DROP_ICMP_QUOTE;
+	ihl = (size_t)(q[0] & 0x0f) * 4;
+	if (ihl < IP_HDR_LEN || qlen < ihl + 8)
+		return STAT_DROP_ICMP_QUOTE;
+	e->type = ip->payload[0];
+	e->code = ip->payload[1];
+	e->mtu = get16(ip->payload + 6);
+	e->tot_len = get16(q + 2);
+	e->proto = q[9];
+	e->src = get32(q + 12);
+	e->dst = get32(q + 16);
+	e->sport = get16(q + ihl);
+	e->dport = get16(q + ihl + 2);
+	e->seq = get32(q + ihl + 4);
+	return 0;
+}
+
+size_t icmp_build_unreach(uint8_t *buf, const struct ip_pkt *orig, const uint8_t *pkt,
+			  uint8_t code, uint16_t ip_id)
+{
+	uint8_t *icmp = buf + IP_HDR_LEN;
+	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	size_t quote = ihl + (orig->payload_len < 8 ? orig->payload_len : 8);
+
+	memset(icmp, 0, 8);
+	icmp[0] = ICMP_UNREACH;
+	icmp[1] = code;
+	memcpy(icmp + 8, pkt, quote);
+	put16(icmp + 2, inet_fold(inet_sum(icmp, 8 + quote, 0)));
+	ip_build(buf, orig->dst, orig->src, IPPROTO_ICMP_, IP_HDR_LEN + 8 + quote, ip_id);
+	return IP_HDR_LEN + 8 + quote;
 }

@@ -1,6 +1,7 @@
 /* wire.h - IPv4, ICMP and TCP on the wire: header layout, parsing into host-order
  * structs, building packets, the Internet checksum. No state.
- * Entry points: ip_parse, tcp_parse, tcp_build, icmp_build_echo_reply, inet_cksum. */
+ * Entry points: ip_parse, tcp_parse, tcp_opt_at, tcp_build, icmp_build_echo_reply,
+ * inet_cksum. */
 #ifndef TUNTCP_WIRE_H
 #define TUNTCP_WIRE_H
 #include <stddef.h>
@@ -11,11 +12,33 @@
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_  6
 #define ICMP_ECHO_REPLY   0
+#define ICMP_UNREACH      3      /* destination unreachable (RFC 792) */
+#define ICMP_QUENCH       4      /* source quench (deprecated: RFC 6633) */
 #define ICMP_ECHO_REQUEST 8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAM_PROBLEM 12
+#define ICMP_UNREACH_PROTOCOL 2  /* codes of ICMP_UNREACH that this stack names */
+#define ICMP_UNREACH_PORT     3
+#define ICMP_UNREACH_NEEDFRAG 4
 
 /* TCP control bits (RFC 9293 3.1) */
 enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08,
        TH_ACK = 0x10, TH_URG = 0x20, TH_ECE = 0x40, TH_CWR = 0x80 };
+
+/* TCP option kinds (IANA registry). The stack reads MSS and window scale and checks
+ * the length of SACK-permitted and timestamps; the rest are named for the trace. */
+enum { TCP_OPT_EOL = 0, TCP_OPT_NOP = 1, TCP_OPT_MSS = 2, TCP_OPT_WSCALE = 3,
+       TCP_OPT_SACK_OK = 4, TCP_OPT_SACK = 5, TCP_OPT_ECHO = 6, TCP_OPT_ECHOREPLY = 7,
+       TCP_OPT_TS = 8, TCP_OPT_CC = 11, TCP_OPT_CCNEW = 12, TCP_OPT_CCECHO = 13,
+       TCP_OPT_MD5 = 19, TCP_OPT_SCPS = 20, TCP_OPT_UTO = 28, TCP_OPT_AO = 29,
+       TCP_OPT_MPTCP = 30, TCP_OPT_TFO = 34, TCP_OPT_EXP = 254 };
+
+/* One TCP option as it is on the wire (RFC 9293 3.2). */
+struct tcp_opt {
+	uint8_t kind;
+	uint8_t len;                /* the whole option: 1 for EOL and NOP, else its length byte */
+	const uint8_t *val;         /* the len - 2 bytes after kind and length (past kind for 1) */
+};
 
 /* A parsed IPv4 header, host order. */
 struct ip_pkt {
@@ -24,6 +47,19 @@ struct ip_pkt {
 	uint16_t id;
 	const uint8_t *payload;     /* points into the packet */
 	size_t payload_len;         /* from the total-length field, not the buffer */
+};
+
+/* An ICMP error (destination unreachable, time exceeded, parameter problem) and what
+ * it quotes: the IPv4 header of the datagram that caused it and that datagram's first
+ * 8 bytes, read as TCP (ports, sequence number). Host order. */
+struct icmp_err {
+	uint8_t type, code;
+	uint16_t mtu;               /* next-hop MTU of "fragmentation needed" (RFC 1191), or 0 */
+	uint32_t src, dst;          /* the quoted datagram's addresses */
+	uint8_t proto;
+	uint16_t tot_len;           /* its total length */
+	uint16_t sport, dport;      /* its first 8 bytes: ports ... */
+	uint32_t seq;               /* ... and, for TCP, SEG.SEQ */
 };
 
 /* A parsed (or to-be-built) TCP segment, host order, RFC 9293 3.3.1 names.
@@ -47,9 +83,14 @@ static inline uint32_t seg_len(const struct seg *sg)
 	return sg->dlen + !!(sg->flags & TH_SYN) + !!(sg->flags & TH_FIN);
 }
 
-/* Both parsers return 0, or a positive STAT_DROP_* reason (stack.h). */
+/* Both parsers return 0, or a positive STAT_DROP_* reason (stack.h). On
+ * STAT_DROP_TCP_OPT tcp_parse has filled every header field (the trace prints it). */
 int ip_parse(struct ip_pkt *ip, const uint8_t *pkt, size_t len);
 int tcp_parse(struct seg *sg, const struct ip_pkt *ip);
+
+/* The option at opt[off] (off < len) of the len bytes of options: 0 with *o filled,
+ * or -EINVAL when its length byte is missing, below 2, or runs past len. */
+int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o);
 
 /* Write IPv4 + TCP (+ MSS option when sg->mss) + data into buf, which must hold
  * IP_HDR_LEN + TCP_HDR_LEN + 4 + sg->dlen bytes. Returns the packet length. */
@@ -57,6 +98,17 @@ size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id);
 
 /* Turn a valid echo request (in place, in buf) into its reply. Returns the length. */
 size_t icmp_build_echo_reply(uint8_t *buf, const struct ip_pkt *req, uint16_t ip_id);
+
+/* The ICMP message (ip->payload, checksum already checked) as an error quoting at
+ * least an IPv4 header and 8 bytes: 0 with *e filled, or STAT_DROP_ICMP_QUOTE. */
+int icmp_parse_error(struct icmp_err *e, const struct ip_pkt *ip);
+
+/* Destination unreachable `code` from us to the sender of `orig` (len bytes), quoting
+ * its IPv4 header and the first 8 bytes after it (RFC 792, RFC 1122 3.2.2).
+ * buf holds IP_HDR_LEN + 8 + ICMP_QUOTE_MAX bytes. Returns the packet length. */
+#define ICMP_QUOTE_MAX (60 + 8)
+size_t icmp_build_unreach(uint8_t *buf, const struct ip_pkt *orig, const uint8_t *pkt,
+			  uint8_t code, uint16_t ip_id);
 
 /* RFC 1071 Internet checksum; sum is a partial sum to continue from (0 to start). */
 uint32_t inet_sum(const void *data, size_t len, uint32_t sum);

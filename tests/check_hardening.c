@@ -261,8 +261,9 @@ END_TEST
 /* ---- the listener's queues ---- */
 
 /* Linux: the half-open queue is full at `backlog` children; the next SYN is dropped. */
-START_TEST(listen_half_open_queue_full_drops_the_syn)
+START_TEST(listen_half_open_queue_full_without_cookies_drops_the_syn)
 {
+	with_opts(H_NO_SYNCOOKIES);
 	h_listen(h);
 	for (uint16_t i = 0; i < BACKLOG; i++) {
 		syn_from((uint16_t)(41000 + i), IRS);
@@ -355,7 +356,7 @@ START_TEST(syncookies_answer_when_the_half_open_queue_is_full)
 	struct seg sa;
 	int c;
 
-	with_opts(H_SYNCOOKIES | H_RANDOM_ISN);
+	with_opts(H_RANDOM_ISN);
 	h_listen(h);
 	for (uint16_t i = 0; i < BACKLOG; i++) {
 		syn_from((uint16_t)(41000 + i), IRS);
@@ -381,26 +382,39 @@ START_TEST(syncookies_answer_when_the_half_open_queue_is_full)
 }
 END_TEST
 
-START_TEST(syncookies_a_forged_or_old_ack_is_refused)
+/* The half-open queue full, and one more SYN answered with a cookie: the overflow
+ * that makes ACKs at the listener worth checking as cookies. */
+static struct seg overflow_with_cookie(uint16_t sport)
 {
-	struct seg sa;
-
-	with_opts(H_SYNCOOKIES | H_RANDOM_ISN);
-	h_listen(h);
 	for (uint16_t i = 0; i < BACKLOG; i++)
 		syn_from((uint16_t)(41000 + i), IRS);
 	while (sent_pending(h))
 		expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, IRS + 1, 0);
+	syn_from(sport, IRS);
+	expect_stat(h, STAT_SYNCOOKIE_SENT, 1);
+	return expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, IRS + 1, 0);
+}
+
+START_TEST(syncookies_a_forged_or_old_ack_is_refused)
+{
+	struct seg sa;
+
+	with_opts(H_RANDOM_ISN);
+	h_listen(h);
+	sa = overflow_with_cookie(42000);
 	ack_from(43000, IRS + 1, 0x12345678);                    /* a guess */
 	expect_rst(h, 0x12345678);
 	expect_stat(h, STAT_DROP_TCP_COOKIE, 1);
-	syn_from(42000, IRS);
-	sa = expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, IRS + 1, 0);
 	ack_from(42000, IRS + 2, sa.seq + 1);                    /* not the SYN's ISN + 1 */
 	expect_rst(h, sa.seq + 1);
-	advance_ms(h, 3 * TCP_COOKIE_SLOT_S * 1000);             /* too old now */
+	advance_ms(h, 3 * TCP_COOKIE_SLOT_S * 1000);             /* too old now, */
 	while (sent_pending(h))
 		expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, IRS + 1, 0);
+	for (uint16_t i = 0; i <= BACKLOG; i++)                  /* though an overflow is recent */
+		syn_from((uint16_t)(44000 + i), IRS);
+	while (sent_pending(h))
+		expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, IRS + 1, 0);
+	expect_stat(h, STAT_SYNCOOKIE_SENT, 2);
 	ack_from(42000, IRS + 1, sa.seq + 1);
 	expect_rst(h, sa.seq + 1);
 	expect_stat(h, STAT_DROP_TCP_COOKIE, 3);
@@ -408,10 +422,34 @@ START_TEST(syncookies_a_forged_or_old_ack_is_refused)
 }
 END_TEST
 
+/* As Linux: an ACK at a listener is taken for a cookie only shortly after the
+ * half-open queue overflowed; else it is what 3.10.7.2 says, a bad ACK: RST. */
+START_TEST(syncookies_an_ack_long_after_the_overflow_is_no_cookie)
+{
+	struct seg sa;
+
+	with_opts(H_RANDOM_ISN);
+	h_listen(h);
+	ack_from(43000, IRS + 1, 0x12345678);                    /* no overflow yet */
+	expect_rst(h, 0x12345678);
+	expect_stat(h, STAT_DROP_TCP_LISTEN, 1);
+	expect_stat(h, STAT_DROP_TCP_COOKIE, 0);
+	sa = overflow_with_cookie(42000);
+	advance_ms(h, TCP_COOKIE_RECENT_MS + 1000);
+	while (sent_pending(h))
+		expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, IRS + 1, 0);
+	ack_from(42000, IRS + 1, sa.seq + 1);                    /* a valid cookie, too late */
+	expect_rst(h, sa.seq + 1);
+	expect_stat(h, STAT_DROP_TCP_LISTEN, 2);
+	expect_stat(h, STAT_SYNCOOKIE_OK, 0);
+}
+END_TEST
+
 /* ---- a SYN flood next to an established connection ---- */
 
-START_TEST(syn_flood_leaves_established_connections_working_and_the_listener_recovers)
+START_TEST(syn_flood_without_cookies_leaves_established_connections_working_and_the_listener_recovers)
 {
+	with_opts(H_NO_SYNCOOKIES);
 	h_passive_established(h);
 	for (uint32_t i = 0; i < 5000; i++)                      /* random sources, ports */
 		raw_tcp(0x0a000100u + (i % 200), (uint16_t)(1024 + i * 7), TH_SYN, i * 2654435761u,
@@ -435,6 +473,34 @@ START_TEST(syn_flood_leaves_established_connections_working_and_the_listener_rec
 }
 END_TEST
 
+/* With the defaults (SYN cookies on, as Linux's tcp_syncookies=1) a flood of forged
+ * SYNs does not lock a listener out: a new client is answered with a cookie and
+ * its ACK opens the connection at once, not when the flood's children time out. */
+START_TEST(syn_flood_with_default_cookies_lets_a_new_client_in_at_once)
+{
+	struct seg sa;
+	int c;
+
+	h_listen(h);
+	for (uint32_t i = 0; i < 500; i++) {                     /* random sources, ports */
+		raw_tcp(0x0a000100u + (i % 200), (uint16_t)(1024 + i * 7), TH_SYN, i * 2654435761u,
+			0, NULL, 0, NULL, 0, 0);
+		while (sent_pending(h))
+			expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, peek_sent(h).ack, 0);
+	}
+	expect_stat(h, STAT_SYNCOOKIE_SENT, 500 - BACKLOG);
+	expect_stat(h, STAT_DROP_TCP_SYNQ_FULL, 0);
+	syn_from(45000, IRS);                                    /* a real client, right away */
+	sa = expect_sent(h, TH_SYN | TH_ACK, peek_sent(h).seq, IRS + 1, 0);
+	ack_from(45000, IRS + 1, sa.seq + 1);
+	expect_stat(h, STAT_SYNCOOKIE_OK, 1);
+	c = tcp_accept(h->s, h->lh);
+	CHECK_EQ(h, c >= 0, 1);
+	h->h = c;
+	expect_state(h, TCP_ESTABLISHED);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("hardening");
@@ -449,13 +515,15 @@ Suite *suite(void)
 	tcase_add_test(tc, out_of_window_acks_are_answered_at_a_limited_rate);
 	tcase_add_test(tc, siphash_matches_the_paper);
 	tcase_add_test(tc, isn_is_a_clock_plus_a_keyed_hash_of_the_4_tuple);
-	tcase_add_test(tc, listen_half_open_queue_full_drops_the_syn);
+	tcase_add_test(tc, listen_half_open_queue_full_without_cookies_drops_the_syn);
 	tcase_add_test(tc, listen_half_open_children_time_out);
 	tcase_add_test(tc, listen_accept_queue_full_drops_syn_and_waits_on_the_ack);
 	tcase_add_test(tc, listen_accept_queue_full_with_abort_on_overflow_sends_rst);
 	tcase_add_test(tc, syncookies_answer_when_the_half_open_queue_is_full);
 	tcase_add_test(tc, syncookies_a_forged_or_old_ack_is_refused);
-	tcase_add_test(tc, syn_flood_leaves_established_connections_working_and_the_listener_recovers);
+	tcase_add_test(tc, syncookies_an_ack_long_after_the_overflow_is_no_cookie);
+	tcase_add_test(tc, syn_flood_without_cookies_leaves_established_connections_working_and_the_listener_recovers);
+	tcase_add_test(tc, syn_flood_with_default_cookies_lets_a_new_client_in_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -171,13 +171,16 @@ START_TEST(ip_bogus_sources_are_dropped)
 }
 END_TEST
 
+/* RFC 1122 3.2.2.1: dropped, and answered with ICMP protocol unreachable. */
 START_TEST(ip_unknown_protocol_is_dropped)
 {
 	uint8_t p[64];
 	echo_request(p);
 	p[9] = 17;                                 /* UDP */
 	fix_ip_cksum(p);
-	expect_dropped(p, 36, STAT_DROP_IP_PROTO);
+	peer_sends_raw(h, p, 36);
+	expect_stat(h, STAT_DROP_IP_PROTO, 1);
+	expect_sent_icmp(h, ICMP_UNREACH, ICMP_UNREACH_PROTOCOL);
 }
 END_TEST
 

@@ -4,6 +4,7 @@
  * White-box only where the harness cannot reach: the bulk tests switch tracing
  * off (2 GiB of segments would otherwise go into the transcript) and read
  * SND.MAX to acknowledge everything sent, as a real peer would. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "config.h"
@@ -26,7 +27,7 @@ static void bulk_send(uint64_t total)
 	h_say(h, "(bulk: the stack sends %llu bytes, the peer acks each flight; tracing off)",
 	      (unsigned long long)total);
 	h->s->env.trace = NULL;
-	while (queued < total || t->snd_una != t->snd_max) {
+	while (queued < total || t->snd.una != t->snd.max) {
 		if (queued < total) {
 			uint64_t want = total - queued < sizeof(buf) ? total - queued : sizeof(buf);
 			ssize_t n = tcp_send(h->s, h->now, h->h, buf, (size_t)want);
@@ -34,8 +35,8 @@ static void bulk_send(uint64_t total)
 				queued += (uint64_t)n;
 		}
 		h->qhead = h->qlen = 0;
-		if (t->snd_una != t->snd_max)
-			peer_sends(h, TH_ACK, IRS + 1, t->snd_max, NULL, 0);
+		if (t->snd.una != t->snd.max)
+			peer_sends(h, TH_ACK, IRS + 1, t->snd.max, NULL, 0);
 		if (t->state != TCP_ESTABLISHED) {
 			h->s->env.trace = trace;
 			h_fail(h, "bulk: connection left ESTABLISHED after %llu bytes",
@@ -44,7 +45,7 @@ static void bulk_send(uint64_t total)
 	}
 	h->qhead = h->qlen = 0;
 	h->s->env.trace = trace;
-	h_say(h, "(bulk done: SND.UNA = SND.NXT = %u)", t->snd_una);
+	h_say(h, "(bulk done: SND.UNA = SND.NXT = %u)", t->snd.una);
 }
 
 /* "Our SYN is acknowledged" is a fact of the connection, not SND.UNA > ISS: after
@@ -251,6 +252,62 @@ START_TEST(established_old_overlapping_segment_does_not_install_its_stale_window
 }
 END_TEST
 
+/* Text on a SYN,ACK is trimmed to the window our SYN offered, like any other
+ * segment: with a 100-byte receive buffer, 200 bytes arrive and 100 are taken,
+ * acknowledged and read; the rest the peer sends again. */
+START_TEST(syn_sent_text_on_syn_ack_is_trimmed_to_the_window)
+{
+	static char text[200];
+	struct stack_config cfg = h_config(0);
+	char buf[300];
+	struct seg sg;
+
+	memset(text, 'x', sizeof(text));
+	cfg.rcvbuf = 100;
+	h_free(h);
+	h = h_new_config(&cfg);
+	h->h = tcp_connect(h->s, h->now, PEER_IP, PEER_PORT, 0);
+	sg = expect_sent(h, TH_SYN, ISS, 0, 0);
+	CHECK_EQ(h, sg.wnd, 100);
+	h->lport = sg.sport;
+	peer_sends(h, TH_SYN | TH_ACK, IRS, ISS + 1, text, sizeof(text));
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + 100, 0);
+	expect_state(h, TCP_ESTABLISHED);
+	CHECK_EQ(h, user_recv(h, buf, sizeof(buf)), 100);
+}
+END_TEST
+
+/* A broken invariant in a release build: counted, traced, the step dropped, and
+ * the stack goes on. Here the bug is made by hand: an advertised edge past the
+ * buffer (RCV.ADV is never set so), and data up to it. */
+START_TEST(invariant_broken_in_a_release_build_is_counted_and_the_segment_dropped)
+{
+	static char big[TCP_RCVBUF];
+	struct tcb *t;
+
+	h_passive_established(h);
+	h->s->internal_checks = false;               /* as a build without INTERNAL_CHECKS */
+	t = tcb_get(h->s, h->h);
+	ring_write(&t->rcv.q, (const uint8_t *)big, t->rcv.q.cap - 10);   /* 10 bytes free */
+	t->rcv.adv = t->rcv.nxt + 1000;              /* the bug: a promise of 1000 */
+	peer_sends(h, TH_ACK, IRS + 1, ISS + 1, big, 1000);
+	expect_stat(h, STAT_INVARIANT, 1);
+	expect_stat(h, STAT_DROP_INVARIANT, 1);
+	CHECK_EQ(h, strstr(h->log, "invariants broken (a bug: please report it): segment text fits "
+			   "the free receive buffer") != NULL, 1);      /* the log names it */
+	CHECK_EQ(h, t->rcv.nxt, IRS + 1);            /* nothing taken that was not stored */
+	expect_state(h, TCP_ESTABLISHED);
+}
+END_TEST
+
+/* In a test build (INTERNAL_CHECKS, as every test here is) it stops at once. */
+START_TEST(invariant_broken_in_a_test_build_aborts)
+{
+	h_passive_established(h);
+	stack_invariant(h->s, false, "a made-up invariant");
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("robust");
@@ -271,6 +328,9 @@ Suite *suite(void)
 	tcase_add_test(tc, established_bare_fin_with_zero_receive_window_is_accepted);
 	tcase_add_test(tc, time_wait_fin_with_other_seq_does_not_restart_2msl);
 	tcase_add_test(tc, established_old_overlapping_segment_does_not_install_its_stale_window);
+	tcase_add_test(tc, syn_sent_text_on_syn_ack_is_trimmed_to_the_window);
+	tcase_add_test(tc, invariant_broken_in_a_release_build_is_counted_and_the_segment_dropped);
+	tcase_add_test_raise_signal(tc, invariant_broken_in_a_test_build_aborts, SIGABRT);
 	suite_add_tcase(s, tc);
 	return s;
 }

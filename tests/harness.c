@@ -77,16 +77,28 @@ struct harness *h_new(void)
 	return h_new_opts(0);
 }
 
-struct harness *h_new_opts(int opts)
+struct stack_config h_config(int opts)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-	const char *seed = getenv("TUNTCP_SEED");
 	struct stack_config cfg = { .addr = STACK_IP, .prefix = 24, .msl_ms = MSL_MS,
 				    .fixed_isn = !(opts & H_RANDOM_ISN), .isn = ISS,
 				    .no_delayed_ack = !(opts & H_DELAYED_ACK),
 				    .no_nagle = !(opts & H_NAGLE),
-				    .syncookies = !!(opts & H_SYNCOOKIES),
+				    .no_syncookies = !!(opts & H_NO_SYNCOOKIES),
 				    .abort_on_overflow = !!(opts & H_ABORT_ON_OVERFLOW) };
+	return cfg;
+}
+
+struct harness *h_new_opts(int opts)
+{
+	struct stack_config cfg = h_config(opts);
+
+	return h_new_config(&cfg);
+}
+
+struct harness *h_new_config(const struct stack_config *cfg)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+	const char *seed = getenv("TUNTCP_SEED");
 	struct stack_env env = { .ctx = h, .emit = h_emit, .rand = h_rand, .trace = h_trace };
 
 	h->seed = seed ? (uint32_t)strtoul(seed, NULL, 0) : 12345u;
@@ -94,7 +106,7 @@ struct harness *h_new_opts(int opts)
 	h->now = 1000000;                     /* t = 1 s: 0 means "timer off" in the core */
 	h->lh = h->h = -1;
 	h->peer_wnd = 65535;
-	h->s = stack_new(&cfg, &env);
+	h->s = stack_new(cfg, &env);
 	h_say(h, "stack 10.0.0.2, peer 10.0.0.1, ISS %u, IRS %u, seed %u", ISS, IRS, h->seed);
 	return h;
 }
@@ -162,6 +174,25 @@ struct seg expect_sent(struct harness *h, uint8_t flags, uint32_t seq, uint32_t 
 		       flag_names(flags, want), seq, ack, dlen, flag_names(sg.flags, got),
 		       sg.seq, sg.ack, sg.dlen);
 	return sg;
+}
+
+struct ip_pkt expect_sent_icmp(struct harness *h, uint8_t type, uint8_t code)
+{
+	struct ip_pkt ip;
+	struct sent *e;
+
+	if (h->qlen == 0)
+		h_fail(h, "expected the stack to send ICMP type %u code %u, it sent nothing", type, code);
+	e = &h->q[h->qhead];
+	h->qhead = (h->qhead + 1) % 256;
+	h->qlen--;
+	if (ip_parse(&ip, e->pkt, e->len) || ip.proto != IPPROTO_ICMP_ || ip.payload_len < 8 ||
+	    inet_fold(inet_sum(ip.payload, ip.payload_len, 0)) != 0)
+		h_fail(h, "the stack sent a packet that is no valid ICMP/IPv4");
+	if (ip.payload[0] != type || ip.payload[1] != code)
+		h_fail(h, "expected ICMP type %u code %u, the stack sent type %u code %u", type, code,
+		       ip.payload[0], ip.payload[1]);
+	return ip;
 }
 
 void expect_nothing_sent(struct harness *h)

@@ -45,10 +45,12 @@ struct harness {
 
 /* h_new(): ACKs go out at once and small segments are not held (delayed ACK and
  * Nagle off), so a story shows one segment per step; h_new_opts() turns them on. */
-enum { H_DELAYED_ACK = 1, H_NAGLE = 2, H_RANDOM_ISN = 4, H_SYNCOOKIES = 8,
+enum { H_DELAYED_ACK = 1, H_NAGLE = 2, H_RANDOM_ISN = 4, H_NO_SYNCOOKIES = 8,
        H_ABORT_ON_OVERFLOW = 16 };
 struct harness *h_new(void);
 struct harness *h_new_opts(int opts);
+struct stack_config h_config(int opts);            /* what h_new_opts(opts) runs with ... */
+struct harness *h_new_config(const struct stack_config *cfg);   /* ... changed by a test */
 void h_free(struct harness *h);
 void h_say(struct harness *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void h_fail(struct harness *h, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -62,6 +64,7 @@ void peer_sends_raw(struct harness *h, const uint8_t *pkt, size_t len);
 /* Expectations: each pops the oldest segment the stack sent and checks it. */
 struct seg expect_sent(struct harness *h, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t dlen);
 void expect_nothing_sent(struct harness *h);
+struct ip_pkt expect_sent_icmp(struct harness *h, uint8_t type, uint8_t code);  /* checksum checked */
 struct seg peek_sent(struct harness *h);           /* the oldest, left in the queue */
 void expect_rst(struct harness *h, uint32_t seq);  /* RST at seq, ACK bit either way */
 void expect_recv(struct harness *h, const char *want);  /* the user reads exactly want */

@@ -27,12 +27,12 @@
  *  - the user gets exactly the bytes the peer sent, in order, each once; every
  *    byte the stack acknowledged is read or queued, every byte the user wrote is
  *    acknowledged or queued;
- *  - with INTERNAL_CHECKS (tcp_priv.h): sequence variables ordered, nothing sent
- *    past SND.MAX, queues and reassembly pieces consistent, listener queues count
- *    right, TIME-WAIT/SYN states have their timers, a connection owing data or a
- *    FIN has a retransmission or persist timer, received data has its ACK sent or
- *    a delayed-ACK timer armed (at most TCP_DELACK_MS away), no ACK left pending,
- *    no CLOSED TCB nobody holds, no orphan without a timer;
+ *  - with INTERNAL_CHECKS: the core's own invariants (stack/tcp_invariant.c: sequence
+ *    variables ordered, queues, reassembly pieces and listener queues consistent,
+ *    the timers each state needs, no ACK left pending, no orphan without a timer,
+ *    nothing sent outside the queue or the peer's window), which the core checks
+ *    after every input and poll and this driver after every user call too; and
+ *    nothing sent past SND.MAX;
  *  - liveness at the end of every input: the user releases every handle, the
  *    peer falls silent, and the stack must free every TCB within bounded virtual
  *    time and a bounded number of timer events. */
@@ -202,11 +202,11 @@ static void fz_emit(void *ctx, const uint8_t *pkt, size_t len)
 		uint32_t dend = sg.seq + sg.dlen;
 #ifdef INTERNAL_CHECKS
 		const struct tcb *c = tcb_lookup(G.s, sg.dst, sg.dport, sg.sport);
-		if (c && c->iss == t->our_iss) {
-			CHECK(S_LEQ(dend, c->snd_una + c->snd_wnd), "new data up to %u past the peer's window "
-			      "(SND.UNA %u + SND.WND %u)", dend, c->snd_una, c->snd_wnd);
-			CHECK(S_LEQ(dend, c->snd_una + c->cwnd + 2u * c->snd_mss), "new data up to %u past the "
-			      "congestion window (SND.UNA %u + cwnd %u + 2 SMSS)", dend, c->snd_una, c->cwnd);
+		if (c && c->snd.iss == t->our_iss) {
+			CHECK(S_LEQ(dend, c->snd.una + c->snd.wnd), "new data up to %u past the peer's window "
+			      "(SND.UNA %u + SND.WND %u)", dend, c->snd.una, c->snd.wnd);
+			CHECK(S_LEQ(dend, c->snd.una + c->cc.cwnd + 2u * c->snd.mss), "new data up to %u past the "
+			      "congestion window (SND.UNA %u + cwnd %u + 2 SMSS)", dend, c->snd.una, c->cc.cwnd);
 		}
 #endif
 		(void)dend;
@@ -431,12 +431,6 @@ static void check_invariants(void)
 }
 
 #ifdef INTERNAL_CHECKS
-static bool can_send(enum tcp_state st)
-{
-	return st == TCP_ESTABLISHED || st == TCP_CLOSE_WAIT || st == TCP_FIN_WAIT_1 ||
-	       st == TCP_CLOSING || st == TCP_LAST_ACK;
-}
-
 NOCOV static void dump_tcbs(void)
 {
 	for (int h = 0; h < STACK_MAX_CONNS; h++) {
@@ -444,138 +438,46 @@ NOCOV static void dump_tcbs(void)
 		if (t && t->raddr)
 			say("      tcb %d %s%s iss %u una %u nxt %u max %u data_seq %u sndq %u wnd %u cwnd %u | "
 			    "irs %u rcv_nxt %u adv %u rcvq %u ooo %d | rexmt %llu persist %llu tw %llu delack %llu",
-			    h, tcp_state_name(t->state), t->user_ref ? "" : " (orphan)", t->iss, t->snd_una,
-			    t->snd_nxt, t->snd_max, t->data_seq, t->sndq.len, t->snd_wnd, t->cwnd, t->irs,
-			    t->rcv_nxt, t->rcv_adv, t->rcvq.len, t->n_ooo, (unsigned long long)t->t_rexmt,
-			    (unsigned long long)t->t_persist, (unsigned long long)t->t_timewait,
-			    (unsigned long long)t->t_delack);
+			    h, tcp_state_name(t->state), t->user_ref ? "" : " (orphan)", t->snd.iss, t->snd.una,
+			    t->snd.nxt, t->snd.max, t->snd.data_seq, t->snd.q.len, t->snd.wnd, t->cc.cwnd,
+			    t->rcv.irs, t->rcv.nxt, t->rcv.adv, t->rcv.q.len, t->rcv.n_ooo,
+			    (unsigned long long)t->timer.rexmt, (unsigned long long)t->timer.persist,
+			    (unsigned long long)t->timer.timewait, (unsigned long long)t->timer.delack);
 	}
 }
 
-NOCOV static void check_listener(int h, const struct tcb *l)
-{
-	int children = 0, q = 0;
-	const struct tcb *c;
-
-	for (c = l->aq_head; c; c = c->aq_next, q++) {
-		CHECK(c->listener == l && q < STACK_MAX_CONNS, "accept queue member not ours / loop");
-		CHECK(c->syn_acked, "child %d in the accept queue before its handshake", c->handle);
-		if (!c->aq_next)
-			CHECK(l->aq_tail == c, "accept queue tail");
-	}
-	for (int k = 0; k < STACK_MAX_CONNS; k++) {
-		if (!(c = G.s->conns[k]) || c->listener != l)
-			continue;
-		children++;
-		CHECK(c->passive && !c->user_ref, "child %d of listener %d: passive %d user_ref %d", k, h,
-		      c->passive, c->user_ref);
-		if (!c->syn_acked)
-			CHECK(c->state == TCP_SYN_RECEIVED, "half-open child %d in %s", k,
-			      tcp_state_name(c->state));
-	}
-	CHECK(l->n_acc == q && l->n_syn == children - q, "listener %d: counts n_syn %d n_acc %d, really "
-	      "%d half-open and %d in the accept queue", h, l->n_syn, l->n_acc, children - q, q);
-	CHECK(children - q <= l->backlog && q <= l->backlog + 1, "listener %d: %d half-open, %d to "
-	      "accept, backlog %d", h, children - q, q, l->backlog);
-}
-
-/* Invariants on the TCBs themselves (the driver peeks at struct stack). */
+/* The core's own invariants (stack_check, tcp_invariant.c: it stops the program on a
+ * broken one), then what only this driver knows: every byte the user wrote or the
+ * peer sent accounted for, and nothing sent past SND.MAX. */
 NOCOV static void check_internal(void)
 {
 	struct stack *s = G.s;
 
 	if (G.verbose)
 		dump_tcbs();
+	stack_check(s);
 	for (int h = 0; h < STACK_MAX_CONNS; h++) {
 		struct tcb *t = s->conns[h];
-		uint64_t deadline;
 
-		if (!t)
+		if (!t || t->state == TCP_CLOSED || t->state == TCP_LISTEN)
 			continue;
-		deadline = tcp_next_deadline(t);
-		CHECK(t->handle == h, "handle");
-		CHECK(t->sndq.len <= t->sndq.cap && t->rcvq.len <= t->rcvq.cap, "ring lengths");
-		CHECK(t->state != TCP_CLOSED || t->user_ref, "%d: a CLOSED TCB nobody holds was not freed", h);
-		if (t->state == TCP_CLOSED)
-			CHECK(deadline == UINT64_MAX, "%d: CLOSED with a timer armed", h);
-		if (!t->user_ref && !t->listener && t->state != TCP_CLOSED)
-			CHECK(deadline != UINT64_MAX, "%d: an orphan in %s with no timer: it lives forever", h,
-			      tcp_state_name(t->state));
-		if (t->state == TCP_LISTEN && !t->raddr) {
-			check_listener(h, t);
-			continue;
-		}
-		if (t->state == TCP_CLOSED || t->state == TCP_LISTEN)
-			continue;
-		CHECK(t->snd_mss > 0 && (t->cwnd > 0 || !t->syn_acked), "%d: SMSS %u cwnd %u", h, t->snd_mss,
-		      t->cwnd);
-		CHECK(S_LEQ(t->snd_una, t->snd_nxt), "%d %s: SND.UNA %u > SND.NXT %u", h,
-		      tcp_state_name(t->state), t->snd_una, t->snd_nxt);
-		CHECK(S_LEQ(t->snd_nxt, t->snd_max), "%d: SND.NXT %u > SND.MAX %u", h, t->snd_nxt, t->snd_max);
-		CHECK(S_LEQ(t->iss, t->snd_una), "%d: SND.UNA %u before ISS %u", h, t->snd_una, t->iss);
-		if (t->syn_acked) {
-			CHECK(S_LEQ(t->data_seq, t->snd_una), "%d: data_seq %u > una %u", h, t->data_seq, t->snd_una);
-			CHECK(S_LEQ(t->snd_max, t->data_seq + t->sndq.len + 1), "%d: snd_max %u beyond data+FIN %u",
-			      h, t->snd_max, t->data_seq + t->sndq.len + 1);
-			CHECK(t->fin_queued || S_LEQ(t->snd_max, t->data_seq + t->sndq.len),
-			      "%d: snd_max %u past the data %u with no FIN", h, t->snd_max, t->data_seq + t->sndq.len);
-		}
-		/* no byte lost or doubled: what the user wrote is acknowledged or queued,
-		 * and what the stack acknowledged is read or queued */
 		for (int i = 0; i < G.nh; i++)
 			if (G.h[i].held && G.h[i].h == h) {
-				CHECK((uint32_t)G.h[i].sent == t->data_seq - t->iss - 1 + t->sndq.len, "%d: the user "
-				      "wrote %llu bytes, %u are acknowledged and %u queued", h,
-				      (unsigned long long)G.h[i].sent, t->data_seq - t->iss - 1, t->sndq.len);
+				CHECK((uint32_t)G.h[i].sent == t->snd.data_seq - t->snd.iss - 1 + t->snd.q.len,
+				      "%d: the user wrote %llu bytes, %u are acknowledged and %u queued", h,
+				      (unsigned long long)G.h[i].sent, t->snd.data_seq - t->snd.iss - 1,
+				      t->snd.q.len);
 				if (t->state != TCP_SYN_SENT)
-					CHECK((uint32_t)G.h[i].rcvd + t->rcvq.len == t->rcv_nxt - t->irs - 1 - t->fin_rcvd,
-					      "%d: %u bytes acknowledged to the peer, but the user read %llu and %u are "
-					      "queued", h, t->rcv_nxt - t->irs - 1 - t->fin_rcvd,
-					      (unsigned long long)G.h[i].rcvd, t->rcvq.len);
+					CHECK((uint32_t)G.h[i].rcvd + t->rcv.q.len ==
+					      t->rcv.nxt - t->rcv.irs - 1 - t->fin_rcvd, "%d: %u bytes acknowledged "
+					      "to the peer, but the user read %llu and %u are queued", h,
+					      t->rcv.nxt - t->rcv.irs - 1 - t->fin_rcvd,
+					      (unsigned long long)G.h[i].rcvd, t->rcv.q.len);
 			}
-		/* nothing was ever sent past SND.MAX (the driver saw every segment) */
 		struct tup *u = tup_find(t->raddr, t->rport, t->lport, false);
-		if (u && u->have_iss && u->our_iss == t->iss)
-			CHECK(S_LEQ(u->our_max, t->snd_max), "%d %s: the stack sent up to %u but SND.MAX is %u", h,
-			      tcp_state_name(t->state), u->our_max, t->snd_max);
-		/* the receive side */
-		CHECK(t->n_ooo >= 0 && t->n_ooo <= TCP_OOO_RANGES, "%d: n_ooo %d", h, t->n_ooo);
-		for (int i = 0; i < t->n_ooo; i++) {
-			CHECK(S_GT(t->ooo[i].seq, t->rcv_nxt) && S_GT(t->ooo[i].end, t->ooo[i].seq),
-			      "%d: piece %d [%u, %u) vs RCV.NXT %u", h, i, t->ooo[i].seq, t->ooo[i].end, t->rcv_nxt);
-			CHECK(t->ooo[i].end - t->rcv_nxt <= t->rcvq.cap - t->rcvq.len,
-			      "%d: piece %d ends at %u, past the buffer (RCV.NXT %u, free %u)", h, i, t->ooo[i].end,
-			      t->rcv_nxt, t->rcvq.cap - t->rcvq.len);
-			if (i)
-				CHECK(S_GT(t->ooo[i].seq, t->ooo[i - 1].end), "%d: pieces %d and %d overlap or touch",
-				      h, i - 1, i);
-			if (t->fin_pending)
-				CHECK(S_LEQ(t->ooo[i].end, t->fin_seq), "%d: piece past the FIN", h);
-		}
-		if (t->fin_pending)
-			CHECK(S_GT(t->fin_seq, t->rcv_nxt), "%d: a FIN waits at %u, RCV.NXT is %u", h, t->fin_seq,
-			      t->rcv_nxt);
-		/* timers */
-		if (t->state == TCP_TIME_WAIT) {
-			CHECK(t->t_timewait && t->t_timewait <= G.now + 2000ull * G.msl_ms,
-			      "TIME-WAIT without its timer (or too long)");
-			CHECK(!t->t_rexmt && !t->t_persist, "TIME-WAIT with a retransmission timer");
-		}
-		if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED)
-			CHECK(t->t_rexmt, "%s without a retransmission timer", tcp_state_name(t->state));
-		bool owe = t->sndq.len > 0 || (t->fin_queued && !tcp_fin_acked(t)) || t->snd_una != t->snd_max;
-		if (can_send(t->state) && owe)
-			CHECK(t->t_rexmt || t->t_persist, "liveness: %d in %s owes the peer %u bytes%s (una %u nxt %u "
-			      "max %u, snd_wnd %u) but no retransmission or persist timer is armed", h,
-			      tcp_state_name(t->state), t->sndq.len, t->fin_queued ? " + FIN" : "", t->snd_una,
-			      t->snd_nxt, t->snd_max, t->snd_wnd);
-		if (t->state != TCP_SYN_SENT) {
-			CHECK(!t->ack_now, "%d in %s: an ACK is due but was not sent", h, tcp_state_name(t->state));
-			CHECK(!t->rcv_unacked || t->t_delack, "%d in %s: %u bytes received, no ACK sent and no "
-			      "delayed-ACK timer", h, tcp_state_name(t->state), t->rcv_unacked);
-		}
-		CHECK(!t->t_delack || t->t_delack <= G.now + TCP_DELACK_MS * 1000ull,
-		      "%d: delayed ACK %llu us away", h, (unsigned long long)(t->t_delack - G.now));
+		if (u && u->have_iss && u->our_iss == t->snd.iss)
+			CHECK(S_LEQ(u->our_max, t->snd.max), "%d %s: the stack sent up to %u but SND.MAX is %u",
+			      h, tcp_state_name(t->state), u->our_max, t->snd.max);
 	}
 }
 #else
@@ -1095,7 +997,7 @@ static void configure(uint8_t c, struct stack_config *cfg)
 	cfg->no_delayed_ack = c & 1;
 	cfg->no_nagle = (c >> 1) & 1;
 	cfg->mtu = mtus[(c >> 2) & 3];
-	cfg->syncookies = (c >> 4) & 1;
+	cfg->no_syncookies = (c >> 4) & 1;
 	cfg->abort_on_overflow = (c >> 5) & 1;
 	G.small_cap = (c >> 6) & 1;
 	if (c & 128) {

@@ -309,6 +309,7 @@ struct reply {
 	uint8_t proto, flags, type;
 	bool taken;
 };
+static bool proto_unreach[256];  /* protocols the stack answered with "protocol unreachable" */
 #define MAX_REPLIES 8192
 static struct reply replies[MAX_REPLIES];
 static size_t n_replies;
@@ -393,6 +394,8 @@ static void take_reply(const uint8_t *p, size_t len)
 			stack_bad_cksum++;
 		r.type = p[ihl];
 		r.dport = get16(p + ihl + 4);
+		if (r.type == 3 && p[ihl + 1] == 2 && total >= ihl + 8 + 20 && r.dst == ans_src)
+			proto_unreach[p[ihl + 8 + 9]] = true;   /* the quoted header's protocol */
 	}
 	if (forbidden_dst(r.dst)) {
 		const struct silent *s = NULL;
@@ -832,6 +835,8 @@ static void destinations(void)
 	}
 }
 
+/* Protocols the stack does not speak: each answered with ICMP protocol unreachable
+ * (RFC 1122 3.2.2.1), five in all, within the burst its rate limit allows. */
 static void protocols(void)
 {
 	static const uint8_t protos[] = { 17, 0, 41, 132, 255 };
@@ -839,14 +844,21 @@ static void protocols(void)
 	char what[56];
 
 	for (size_t i = 0; i < sizeof(protos); i++) {
-		ip_header(p, sil_src, stk, protos[i], 20, 28);
+		ip_header(p, ans_src, stk, protos[i], 20, 28);
 		put16(p + 20, port());
 		put16(p + 22, lport);
 		put16(p + 24, 8);
 		put16(p + 26, 0);
 		ip_fix(p, 28);
 		snprintf(what, sizeof(what), "IP protocol %u", protos[i]);
-		emit(C_PROTO, SILENT, what, p, 28);
+		emit(C_PROTO, ANY, what, p, 28);
+	}
+	drain(300);
+	for (size_t i = 0; i < sizeof(protos); i++) {
+		if (proto_unreach[protos[i]])
+			cats[C_PROTO].answered++;
+		else
+			fail("[ip protocol] IP protocol %u: no ICMP protocol unreachable", protos[i]);
 	}
 }
 

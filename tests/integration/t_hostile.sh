@@ -10,7 +10,7 @@
 # reasons must all appear, and be counted by --stats (when the app has it).
 # Environment: T_SEED (hostile's seed, default random and printed), T_COUNT (SYNs in
 # the flood, default 300; half as many blind guesses, a quarter as many random packets),
-# T_SYNCOOKIES=0 (no --syncookies: then the flood keeps the new client out).
+# T_SYNCOOKIES=0 (--no-syncookies: then the flood keeps the new client out).
 source "$(dirname "$0")/lib.sh"
 
 # Counter names as stat_name() has them (stack/stack.c), so a renamed string needs no
@@ -41,16 +41,12 @@ tcpdump -i tun0 -Q in -n -vv -S -l >"$T/stack-sent.txt" 2>"$T/tcpdump-in.err" &
 PIDS+=($!); TCPDUMP_IN=$!
 wait_for "the second tcpdump to listen" 50 grep -q 'listening on' "$T/tcpdump-in.err"
 
-# --stats (counters at exit and on SIGUSR1) and --syncookies (without them a flood holds
-# the half-open queue for the SYN-ACK retries, about a minute, as on Linux with
-# tcp_syncookies=0) are used when the apps have them.
-STATS=() COOKIES=()
-help=$("$B/pingpong-server" --help 2>&1)
-if grep -q -- --stats <<<"$help"; then STATS=(--stats); fi
-if grep -q -- --syncookies <<<"$help" && [ "${T_SYNCOOKIES:-1}" != 0 ]; then
-	COOKIES=(--syncookies)
-fi
-start_stack pingpong-server --count 2 --linger 200 -v "${STATS[@]}" "${COOKIES[@]}"
+# --stats: counters at exit and on SIGUSR1. SYN cookies are on by default (as Linux's
+# tcp_syncookies=1); with T_SYNCOOKIES=0 the server runs with --no-syncookies and the
+# flood holds the half-open queue for the SYN-ACK retries, about a minute.
+STATS=(--stats) COOKIES=() NOCOOKIES=()
+if [ "${T_SYNCOOKIES:-1}" != 0 ]; then COOKIES=(on); else NOCOOKIES=(--no-syncookies); fi
+start_stack pingpong-server --count 2 --linger 200 -v "${STATS[@]}" "${NOCOOKIES[@]}"
 wait_for "pingpong-server to listen" 50 grep -q "listening on" "$T/app.out"
 
 # The held connection: connect now, say ping only once $T/go exists.

@@ -1,0 +1,249 @@
+/* options.c - the apps' shared command-line options (options.h): defaults,
+ * the --help text, getopt_long with the common options handled here and the
+ * app's own handed back, and one-line usage errors (exit status 2). The
+ * impairment options are passed on to impair_option (impair_rules.c). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+void net_options_default(struct net_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->tun = "tun0";
+	o->ip = 0x0a000002;
+	o->tun_ip = 0x0a000001;
+	o->prefix = 24;
+	o->mtu = 1500;
+	o->msl_ms = 30000;
+}
+
+void net_usage_common(FILE *f)
+{
+	fputs("Network options (the same for every app):\n"
+	      "  --tun NAME          TUN device to create, or attach to if it exists (default tun0)\n"
+	      "  --ip ADDR           the stack's IPv4 address (default 10.0.0.2)\n"
+	      "  --tun-ip ADDR/LEN   the kernel side's address on the device (default 10.0.0.1/24)\n"
+	      "  --mtu N             device MTU; the stack's MSS is MTU-40 (default 1500)\n"
+	      "  --msl SECONDS       maximum segment lifetime; TIME-WAIT lasts 2*MSL\n"
+	      "                      (default 30, so TIME-WAIT is 60 s as on Linux)\n"
+	      "  --isn N             every initial sequence number is N (default: random)\n"
+	      "  --pcap FILE         write every packet the stack sends and receives to FILE\n"
+	      "  --log FILE          the state-transition log goes to FILE (default: stderr)\n"
+	      "  -v, --verbose       also log every segment, drop and timer; -vv: user calls too\n"
+	      "  --nodelay           send small segments at once (Nagle's algorithm off)\n"
+	      "  --no-delayed-ack    acknowledge every segment at once (no delayed ACK)\n"
+	      "  --no-syncookies     drop SYNs that find the half-open queue full (default: answer\n"
+	      "                      them with SYN cookies, as Linux's tcp_syncookies=1)\n"
+	      "  --abort-on-overflow RST a handshake that finds the accept queue full (else wait)\n"
+	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
+	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
+	      "  -h, --help          this help\n"
+	      "Link impairments, done by the stack itself (no netem needed). Each applies to\n"
+	      "both directions unless its value starts with in: (packets the stack receives)\n"
+	      "or out: (packets it sends). Random ones are logged with -v, rules always.\n"
+	      "  --loss [in:|out:]P%      lose packets at random (P may have decimals: 0.5%)\n"
+	      "  --delay [in:|out:]TIME   hold every packet back (500ms, 2s, 1500us; bare: ms)\n"
+	      "  --jitter [in:|out:]TIME  add a uniform random 0..TIME to the delay\n"
+	      "  --reorder [in:|out:]P%   a packet swaps places with the next one (or waits 10 ms)\n"
+	      "  --dup [in:|out:]P%       send a packet twice\n"
+	      "  --corrupt [in:|out:]P%   flip one random bit (the receiver's checksum drops it)\n"
+	      "  --impair-seed N          seed of every random decision (default: random, printed)\n"
+	      "  --rule DIR:MATCH[#N]:ACTION   act on chosen packets (before the random ones);\n"
+	      "                           DIR in or out; MATCH syn, syn-ack, data, ack (pure),\n"
+	      "                           fin, rst, any, last-ack (the final ACK of a close);\n"
+	      "                           #N: only the Nth match, else every one; ACTION drop,\n"
+	      "                           dup, corrupt or delay=TIME. Repeatable.\n"
+	      "  e.g.  --loss 5% --reorder in:2%        --rule out:fin#1:drop\n", f);
+}
+
+void net_bad_usage(const char *prog, const char *fmt, ...)
+{
+	const char *base = strrchr(prog, '/');
+	va_list ap;
+
+	fprintf(stderr, "%s: ", base ? base + 1 : prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try --help)\n");
+	exit(2);
+}
+
+int net_parse_addr(const char *s, uint32_t *addr)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*addr = ntohl(a.s_addr);
+	return 0;
+}
+
+int net_parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	return (errno || end == s || *end || *v > max || *s == '-') ? -1 : 0;
+}
+
+void net_args_host_port(int argc, char **argv, uint32_t *addr, unsigned long *port)
+{
+	if (optind >= argc)
+		net_bad_usage(argv[0], "missing HOST");
+	if (net_parse_addr(argv[optind], addr))
+		net_bad_usage(argv[0], "HOST must be an IPv4 address: %s", argv[optind]);
+	if (optind + 1 < argc && (net_parse_uint(argv[optind + 1], 65535, port) || !*port))
+		net_bad_usage(argv[0], "bad PORT: %s", argv[optind + 1]);
+	if (optind + 2 < argc)
+		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind + 2]);
+}
+
+static int parse_prefixed(const char *arg, uint32_t *addr, int *prefix)
+{
+	char buf[32];
+	char *slash;
+	unsigned long p = 24;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	if ((slash = strchr(buf, '/'))) {
+		*slash = 0;
+		if (net_parse_uint(slash + 1, 30, &p) || p < 1)
+			return -1;
+	}
+	*prefix = (int)p;
+	return net_parse_addr(buf, addr);
+}
+
+static int net_impair_option(struct net_options *o, int c, const char *arg, const char *prog)
+{
+	static const char *const names[] = {
+		[NET_OPT_LOSS - NET_OPT_LOSS] = "loss", [NET_OPT_DELAY - NET_OPT_LOSS] = "delay",
+		[NET_OPT_JITTER - NET_OPT_LOSS] = "jitter", [NET_OPT_REORDER - NET_OPT_LOSS] = "reorder",
+		[NET_OPT_DUP - NET_OPT_LOSS] = "dup", [NET_OPT_CORRUPT - NET_OPT_LOSS] = "corrupt",
+		[NET_OPT_IMPAIR_SEED - NET_OPT_LOSS] = "impair-seed", [NET_OPT_RULE - NET_OPT_LOSS] = "rule",
+	};
+	char err[256];
+
+	if (impair_option(&o->impair_in, &o->impair_out, names[c - NET_OPT_LOSS], arg, err,
+			  sizeof(err)))
+		net_bad_usage(prog, "%s", err);
+	if (c == NET_OPT_IMPAIR_SEED)
+		o->impair_seed_set = 1;
+	return 1;
+}
+
+static void net_msl_option(struct net_options *o, const char *arg, const char *prog)
+{
+	char *end;
+	double msl = strtod(arg, &end);
+
+	if (end == arg || *end || !(msl > 0 && msl <= 3600))
+		net_bad_usage(prog, "--msl: seconds, more than 0 and at most 3600: %s", arg);
+	o->msl_ms = (uint32_t)(msl * 1000 + 0.5);
+	if (!o->msl_ms)
+		o->msl_ms = 1;
+}
+
+/* The common options whose value needs checking. */
+static int net_value_option(struct net_options *o, int c, const char *arg, const char *prog)
+{
+	unsigned long v;
+
+	switch (c) {
+	case NET_OPT_TUN:
+		if (!*arg || strlen(arg) >= 16)
+			net_bad_usage(prog, "--tun: a device name of 1 to 15 characters");
+		o->tun = arg;
+		return 1;
+	case NET_OPT_IP:
+		if (net_parse_addr(arg, &o->ip))
+			net_bad_usage(prog, "--ip: not an IPv4 address: %s", arg);
+		return 1;
+	case NET_OPT_TUN_IP:
+		if (parse_prefixed(arg, &o->tun_ip, &o->prefix))
+			net_bad_usage(prog, "--tun-ip: expected ADDR/PREFIX, e.g. 10.0.0.1/24: %s", arg);
+		return 1;
+	case NET_OPT_MTU:
+		if (net_parse_uint(arg, 9000, &v) || v < 576)
+			net_bad_usage(prog, "--mtu: a number from 576 to 9000: %s", arg);
+		o->mtu = (int)v;
+		return 1;
+	case NET_OPT_MSL:
+		net_msl_option(o, arg, prog);
+		return 1;
+	case NET_OPT_ISN:
+		if (net_parse_uint(arg, 0xffffffffu, &v))
+			net_bad_usage(prog, "--isn: a number from 0 to 4294967295: %s", arg);
+		o->fixed_isn = 1;
+		o->isn = (uint32_t)v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int net_option(struct net_options *o, int c, const char *arg, const char *prog)
+{
+	switch (c) {
+	case NET_OPT_PCAP:
+		o->pcap = arg;
+		return 1;
+	case NET_OPT_LOG:
+		o->log = arg;
+		return 1;
+	case 'v':
+		o->verbose++;
+		return 1;
+	case NET_OPT_NODELAY:
+		o->no_nagle = 1;
+		return 1;
+	case NET_OPT_NO_DELAYED_ACK:
+		o->no_delayed_ack = 1;
+		return 1;
+	case NET_OPT_NO_SYNCOOKIES:
+		o->no_syncookies = 1;
+		return 1;
+	case NET_OPT_ABORT_ON_OVERFLOW:
+		o->abort_on_overflow = 1;
+		return 1;
+	case NET_OPT_STATS:
+		o->stats = 1;
+		return 1;
+	default:
+		if (c >= NET_OPT_LOSS && c <= NET_OPT_RULE)
+			return net_impair_option(o, c, arg, prog);
+		return net_value_option(o, c, arg, prog);
+	}
+}
+
+int net_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       struct net_options *o)
+{
+	char opts[64];
+	int c;
+
+	snprintf(opts, sizeof(opts), ":" NET_SHORT_OPTIONS "%s", shortopts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
+		if (c == '?')
+			net_bad_usage(argv[0], "unknown option %s", argv[optind - 1]);
+		if (c == ':')
+			net_bad_usage(argv[0], "option %s needs a value", argv[optind - 1]);
+		if (!net_option(o, c, optarg, argv[0]))
+			return c;
+	}
+	return -1;
+}
+
+const char *net_addr_str(uint32_t addr, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, addr >> 16 & 255, addr >> 8 & 255, addr & 255);
+	return buf;
+}
