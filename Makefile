@@ -3,15 +3,16 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-CPPFLAGS += -Istack -Itun -Iruntime
+CPPFLAGS += -Istack -Itun -Iapps
 LDLIBS  += -lpthread
 B       := build
 
 STACK_SRC   := $(wildcard stack/*.c)
-RUNTIME_SRC := $(wildcard runtime/*.c) tun/tun.c
+RUNTIME_SRC := $(wildcard tun/*.c)
 APPS        := pingpong-server pingpong-client echo-server source sink
 CHECK_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/check_*.c))
-TEST_LIB    := tests/harness.c
+APP_LIB     := apps/sha256.c
+TEST_LIB    := tests/harness.c $(APP_LIB)
 
 STACK_OBJ   := $(STACK_SRC:%.c=$(B)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o)
@@ -21,7 +22,7 @@ all: $(APPS:%=$(B)/%) $(CHECK_TESTS:%=$(B)/tests/%)
 
 Q := $(if $(V),,@)      # make V=1 shows the commands
 
-$(B)/%.o: %.c $(wildcard stack/*.h tun/*.h runtime/*.h tests/*.h)
+$(B)/%.o: %.c $(wildcard stack/*.h tun/*.h apps/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -29,7 +30,7 @@ $(B)/%.o: %.c $(wildcard stack/*.h tun/*.h runtime/*.h tests/*.h)
 $(B)/libtuntcp.a: $(STACK_OBJ) $(RUNTIME_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/%: $(B)/apps/%.o $(B)/libtuntcp.a
+$(B)/%: $(B)/apps/%.o $(APP_LIB:%.c=$(B)/%.o) $(B)/libtuntcp.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
