@@ -1,6 +1,6 @@
 /* pingpong-server - the server of the ping/pong capture: for each connection, read
  * the client's message, answer "pong", wait --linger ms, close. Connections are
- * served one after another. Uses only the public API (runtime/net.h). */
+ * served one after another. Uses only the public API (tun/net.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

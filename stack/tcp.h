@@ -2,7 +2,7 @@
  * A connection is named by a small integer handle, valid until tcp_release().
  * Every call returns >= 0, or a negative errno: -EAGAIN when it would block,
  * -ECONNREFUSED, -ECONNRESET, -EPIPE, -ETIMEDOUT, -ENOTCONN, -EBADF, ...
- * The runtime (runtime/net.h) turns them into blocking calls. */
+ * The runtime (tun/net.h) turns them into blocking calls. */
 #ifndef TUNTCP_TCP_H
 #define TUNTCP_TCP_H
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* trace.c - turn trace events into text: the transition log line and the
  * tcpdump-style line of a packet. Pure functions: the caller adds the time and
- * decides where the text goes (runtime/log.c). A TCP line is what tcpdump 4.99
+ * decides where the text goes (tun/log.c). A TCP line is what tcpdump 4.99
  * -n -S prints (print-tcp.c), every option included, so the two can be compared
  * side by side; the one gap is named at mptcp_fmt. */
 #include <inttypes.h>

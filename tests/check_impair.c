@@ -1,4 +1,4 @@
-/* check_impair.c - the link's impairment layer (runtime/impair.h) in virtual time:
+/* check_impair.c - the link's impairment layer (tun/impair.h) in virtual time:
  * option and rule parsing, random loss/delay/jitter/dup/corruption/reordering
  * (rates, bounds, reproducibility with a seed), targeted rules (fin#1, data#3,
  * last-ack), the queue cap; then two stacks on the simulated wire under

@@ -1,4 +1,4 @@
-/* check_sha256.c - runtime/sha256.c against the example vectors of FIPS 180-4
+/* check_sha256.c - apps/sha256.c against the example vectors of FIPS 180-4
  * (NIST's "SHA256.pdf" examples and the one-million-'a' message), the padding at
  * the block boundaries, data fed in pieces split at every offset; and the prng
  * stream that source sends: the same seed, the same bytes, however it is cut. */
