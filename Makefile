@@ -9,9 +9,10 @@ B       := build
 
 STACK_SRC   := $(wildcard stack/*.c)
 RUNTIME_SRC := $(wildcard tun/*.c)
-APPS        := pingpong-server pingpong-client echo-server source sink
-CHECK_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/check_*.c))
+# apps/: one program per file, and what they share (sha256 for source and sink)
 APP_LIB     := apps/sha256.c
+APPS        := $(patsubst apps/%.c,%,$(filter-out $(APP_LIB),$(wildcard apps/*.c)))
+CHECK_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/check_*.c))
 TEST_LIB    := tests/harness.c $(APP_LIB)
 
 STACK_OBJ   := $(STACK_SRC:%.c=$(B)/%.o)
