@@ -300,7 +300,9 @@ START_TEST(pcap_file_has_raw_ip_header_and_one_record_per_packet)
 	uint32_t w[6];
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(log_open(&l, "/dev/null", path, 0), 0);
+	struct log_config lc = { .log_path = "/dev/null", .pcap_path = path, .classic_pcap = 1 };
+
+	ck_assert_int_eq(log_open(&l, &lc), 0);
 	l.virtual_time = 1;
 	l.base = 7000000;
 	log_trace(&l, &in);

@@ -48,17 +48,19 @@ static void pcap_record(FILE *f, uint64_t wall_us, const uint8_t *pkt, size_t le
 	fwrite(pkt, 1, len, f);
 }
 
-int log_open(struct log *l, const char *log_path, const char *pcap_path, int verbose)
+int log_open(struct log *l, const struct log_config *c)
 {
 	memset(l, 0, sizeof(*l));
-	l->verbose = verbose;
+	l->verbose = c->verbose;
+	l->json = c->json;
+	l->pcapng = !c->classic_pcap;
 	l->out = stderr;
-	if (log_path && !(l->out = fopen(log_path, "w")))
+	if (c->log_path && !(l->out = fopen(c->log_path, "w")))
 		return -errno;
-	if (log_path)
+	if (c->log_path)
 		setvbuf(l->out, NULL, _IOLBF, 0);
-	if (pcap_path) {
-		if (!(l->pcap = fopen(pcap_path, "wb")))
+	if (c->pcap_path) {
+		if (!(l->pcap = fopen(c->pcap_path, "wb")))
 			return -errno;
 		pcap_header(l->pcap);
 	}

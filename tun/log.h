@@ -12,13 +12,23 @@ struct log {
 	FILE *out;             /* the transition log (stderr by default) */
 	FILE *pcap;            /* NULL: no pcap */
 	int verbose;           /* 1: segments, drops and timers too; 2: user calls too */
+	int json;              /* JSON lines instead of text */
+	int pcapng;            /* the capture is pcapng (comments), else classic pcap */
 	int virtual_time;      /* stamp events with base + ev->now instead of the wall clock */
 	uint64_t base;         /* wall-clock us at virtual time 0 */
 	const char *tag;       /* prefix for every line (sim: which stack), may be NULL */
 };
 
-/* Opens `log_path` (NULL: stderr) and `pcap_path` (NULL: none). 0 or -errno. */
-int log_open(struct log *l, const char *log_path, const char *pcap_path, int verbose);
+struct log_config {
+	const char *log_path;  /* NULL: stderr */
+	const char *pcap_path; /* NULL: no capture */
+	int verbose;
+	int json;              /* one JSON object a line instead of text */
+	int classic_pcap;      /* pcap instead of pcapng (which carries comments) */
+};
+
+/* Opens the log and the capture. 0 or -errno. */
+int log_open(struct log *l, const struct log_config *c);
 void log_trace(void *ctx, const struct trace_event *ev);   /* a stack_env.trace */
 /* What the link's impairment did to a packet (impair.h), when the log's verbosity
  * is at least verbose_needed: "... impair out: drop (loss 5%) IP 10.0.0.2.1234 > ..." */

@@ -278,12 +278,14 @@ struct net *net_start(const struct net_options *o)
 				    .no_syncookies = o->no_syncookies,
 				    .abort_on_overflow = o->abort_on_overflow };
 	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace };
+	struct log_config lc = { .log_path = o->log, .pcap_path = o->pcap, .verbose = o->verbose,
+				 .json = o->log_json, .classic_pcap = o->pcap_classic };
 	int err;
 
 	if (!n)
 		return NULL;
 	n->o = *o;
-	if ((err = log_open(&n->log, o->log, o->pcap, o->verbose))) {
+	if ((err = log_open(&n->log, &lc))) {
 		fprintf(stderr, "cannot open %s: %s\n", o->pcap ? o->pcap : o->log, strerror(-err));
 		return NULL;
 	}

@@ -31,7 +31,10 @@ void net_usage_common(FILE *f)
 	      "                      (default 30, so TIME-WAIT is 60 s as on Linux)\n"
 	      "  --isn N             every initial sequence number is N (default: random)\n"
 	      "  --pcap FILE         write every packet the stack sends and receives to FILE\n"
+	      "  --pcap-format F     pcapng (default: packets that caused a transition, were\n"
+	      "                      retransmitted or impaired carry a comment) or pcap\n"
 	      "  --log FILE          the state-transition log goes to FILE (default: stderr)\n"
+	      "  --log-format F      text (default) or json: one JSON object a line\n"
 	      "  -v, --verbose       also log every segment, drop and timer; -vv: user calls too\n"
 	      "  --nodelay           send small segments at once (Nagle's algorithm off)\n"
 	      "  --no-delayed-ack    acknowledge every segment at once (no delayed ACK)\n"
@@ -157,6 +160,16 @@ static int net_value_option(struct net_options *o, int c, const char *arg, const
 	unsigned long v;
 
 	switch (c) {
+	case NET_OPT_LOG_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			net_bad_usage(prog, "--log-format: text or json, not %s", arg);
+		o->log_json = !strcmp(arg, "json");
+		return 1;
+	case NET_OPT_PCAP_FORMAT:
+		if (strcmp(arg, "pcapng") && strcmp(arg, "pcap"))
+			net_bad_usage(prog, "--pcap-format: pcapng or pcap, not %s", arg);
+		o->pcap_classic = !strcmp(arg, "pcap");
+		return 1;
 	case NET_OPT_TUN:
 		if (!*arg || strlen(arg) >= 16)
 			net_bad_usage(prog, "--tun: a device name of 1 to 15 characters");

@@ -23,6 +23,8 @@ struct net_options {
 	uint32_t isn;
 	const char *pcap;          /* --pcap FILE */
 	const char *log;           /* --log FILE, default stderr */
+	int log_json;              /* --log-format json: one JSON object a line */
+	int pcap_classic;          /* --pcap-format pcap: classic pcap, no comments (default pcapng) */
 	int verbose;               /* -v, -vv */
 	int no_nagle;              /* --nodelay: Nagle's algorithm off */
 	int no_delayed_ack;        /* --no-delayed-ack: ACK every segment at once */
@@ -37,7 +39,7 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_ISN, NET_OPT_PCAP, NET_OPT_LOG, NET_OPT_NODELAY, NET_OPT_NO_DELAYED_ACK,
        NET_OPT_LOSS, NET_OPT_DELAY, NET_OPT_JITTER, NET_OPT_REORDER, NET_OPT_DUP,
        NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE, NET_OPT_NO_SYNCOOKIES,
-       NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS };
+       NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -48,6 +50,8 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "isn", required_argument, 0, NET_OPT_ISN }, \
 	{ "pcap", required_argument, 0, NET_OPT_PCAP }, \
 	{ "log", required_argument, 0, NET_OPT_LOG }, \
+	{ "log-format", required_argument, 0, NET_OPT_LOG_FORMAT }, \
+	{ "pcap-format", required_argument, 0, NET_OPT_PCAP_FORMAT }, \
 	{ "nodelay", no_argument, 0, NET_OPT_NODELAY }, \
 	{ "no-delayed-ack", no_argument, 0, NET_OPT_NO_DELAYED_ACK }, \
 	{ "loss", required_argument, 0, NET_OPT_LOSS }, \
