@@ -12,7 +12,7 @@ static void icmp_echo_reply(struct stack *s, const struct ip_pkt *ip)
 	if (ip->payload_len > sizeof(s->out) - IP_HDR_LEN)
 		return;                        /* cannot happen: IPv4 is at most 64 KiB */
 	stat_inc(s, STAT_ICMP_ECHO);
-	stack_emit(s, icmp_build_echo_reply(s->out, ip, s->ip_id++), NULL);
+	stack_emit(s, icmp_build_echo_reply(s->out, ip, s->ip_id++), NULL, 0);
 }
 
 /* An error: it must quote a TCP segment from us; the connection does the rest. */
@@ -82,5 +82,5 @@ void icmp_unreach(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, 
 	if (!icmp_rate_ok(s, ip->src))
 		return;
 	stat_inc(s, STAT_ICMP_UNREACH_SENT);
-	stack_emit(s, icmp_build_unreach(s->out, ip, pkt, code, s->ip_id++), NULL);
+	stack_emit(s, icmp_build_unreach(s->out, ip, pkt, code, s->ip_id++), NULL, 0);
 }

@@ -118,13 +118,15 @@ void stack_trace(struct stack *s, struct trace_event *ev)
 		s->env.trace(s->env.ctx, ev);
 }
 
-void stack_emit(struct stack *s, size_t len, const struct tcb *tcb)
+/* s->out[0..len) leaves; `rexmt` says whether (and how) it is a retransmission. */
+void stack_emit(struct stack *s, size_t len, const struct tcb *tcb, int rexmt)
 {
-	struct trace_event ev = { .kind = TRACE_SEG_OUT, .pkt = s->out, .len = len };
+	struct trace_event ev = { .kind = TRACE_SEG_OUT, .pkt = s->out, .len = len, .rexmt = rexmt };
 
 	if (tcb && tcb->snd.syn_acked) {               /* -v shows the windows it was sent with */
 		ev.cwnd = tcb->cc.cwnd;
 		ev.ssthresh = tcb->cc.ssthresh;
+		ev.rto_ms = tcb->timer.rto_fired_ms;
 	}
 
 	stat_inc(s, STAT_IP_OUT);

@@ -38,6 +38,7 @@ static struct tcb *tcp_child(struct stack *s, struct tcb *l, const struct seg *s
 	if (!c)
 		return NULL;
 	c->passive = true;
+	c->sum.segs_in = 1;                          /* the SYN */
 	listener_adopt(l->listen, c);
 	c->snd.iss = iss;                                /* first: tcp_cc_init sets recover = ISS */
 	tcp_init_rcv(s, c, syn);
@@ -127,6 +128,7 @@ static enum cc_action tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t
 		acked = ack - tcb->snd.data_seq < tcb->snd.q.len ? ack - tcb->snd.data_seq : tcb->snd.q.len;
 	ring_drop(&tcb->snd.q, acked);
 	tcb->snd.data_seq += acked;
+	tcb->sum.bytes_out += acked;
 	if (!synced && tcb->timer.rexmt_count) {      /* the SYN (or SYN,ACK) was lost at least once: */
 		tcb->cc.cwnd = tcb->snd.mss;          /* RFC 5681 3.1: IW is one segment */
 		if (tcb->timer.rto_ms < TCP_RTO_SYN_LOST_MS)
@@ -422,6 +424,8 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 	if (tcb->state != TCP_ESTABLISHED && tcb->state != TCP_FIN_WAIT_1 &&
 	    tcb->state != TCP_FIN_WAIT_2)
 		return 0;                            /* after a FIN: ignore text */
+	if (tcb->state != TCP_ESTABLISHED)
+		tcb->sum.half_close = true;          /* still receiving after our FIN */
 	if (tcb->user_closed) {              /* 3.6.1: nobody will read it; RST as Linux */
 		tcp_reply_rst(s, sg);
 		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd data after CLOSE, sent RST", "3.6.1");
@@ -447,6 +451,8 @@ static void tcp_rcv_fin(struct stack *s, struct tcb *tcb)
 	tcb->rcv.fin_pending = false;
 	tcb->rcv.nxt++;
 	tcb->fin_rcvd = true;
+	if (!tcb->sum.first_fin)
+		tcb->sum.first_fin = 2;              /* the peer closes first */
 	tcb->ack_now = true;
 	switch (tcb->state) {
 	case TCP_ESTABLISHED:             /* (SYN-RECEIVED has left for it in the fifth step) */
@@ -541,6 +547,8 @@ void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, siz
 	if (sg.wscale > 14)
 		stat_inc(s, STAT_TCP_WSCALE_BIG);        /* RFC 7323 2.3: log it, use 14 */
 	tcb = tcp_demux(s, &sg);
+	if (tcb && !tcb->listen)
+		tcb->sum.segs_in++;
 	if (!tcb)
 		reason = tcp_closed_input(s, &sg);
 	else if (tcb->state == TCP_LISTEN)

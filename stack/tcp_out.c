@@ -39,6 +39,15 @@ bool tcp_fin_acked(const struct tcb *tcb)
 	return tcb->fin_queued && SEQ_GT(tcb->snd.una, tcb->snd.data_seq + tcb->snd.q.len);
 }
 
+/* For the trace: 0 for a segment sent the first time (or one without data, SYN or
+ * FIN); the Nth retransmission after a timeout; -1 for one resent at once. */
+static int tcp_rexmt_kind(const struct tcb *tcb, uint32_t seq, uint8_t flags, uint32_t dlen)
+{
+	if (!(dlen || (flags & (TH_SYN | TH_FIN))) || !SEQ_LT(seq, tcb->snd.max))
+		return 0;
+	return tcb->timer.rexmt_count ? tcb->timer.rexmt_count : -1;
+}
+
 /* Before a segment leaves: its data is queued data, inside the peer's window, and
  * one without data (SYN, FIN, ACK, RST) is not past SND.MAX. */
 static bool tcp_emit_ok(struct stack *s, const struct tcb *tcb, uint32_t seq, uint32_t dlen)
@@ -77,7 +86,8 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 		tcb->rcv.unacked = 0;
 	}
 	stat_inc(s, STAT_TCP_OUT);
-	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), tcb);
+	tcb->sum.segs_out++;
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), tcb, tcp_rexmt_kind(tcb, seq, flags, dlen));
 }
 
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. While a timeout has SND.NXT stepped back
@@ -114,7 +124,7 @@ void tcp_reply_rst(struct stack *s, const struct seg *in)
 	}
 	stat_inc(s, STAT_RST_SENT);
 	stat_inc(s, STAT_TCP_OUT);
-	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL);
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL, 0);
 }
 
 /* A listener's SYN-ACK with a SYN cookie for its ISN (tcp_syncookie.c): no TCB. */
@@ -128,7 +138,7 @@ void tcp_reply_cookie(struct stack *s, const struct seg *syn)
 
 	stat_inc(s, STAT_SYNCOOKIE_SENT);
 	stat_inc(s, STAT_TCP_OUT);
-	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL);
+	stack_emit(s, tcp_build(s->out, &sg, s->ip_id++), NULL, 0);
 }
 
 /* RFC 5961: an ACK that asks a blind sender to prove itself (for a RST in the
@@ -214,6 +224,10 @@ static void tcp_rtt_karn(struct stack *s, struct tcb *tcb, uint32_t seq)
 		return;
 	}
 	stat_inc(s, STAT_RETRANSMIT);
+	if (tcb->timer.rexmt_count)
+		tcb->sum.rexmt_timeout++;
+	else
+		tcb->sum.rexmt_fast++;
 	tcb->rtt.timing = false;
 }
 
@@ -228,6 +242,10 @@ static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, ui
 		flags |= TH_FIN;
 	if (dlen && seq + dlen == data_end)
 		flags |= TH_PSH;
+	if ((flags & TH_FIN) && !tcb->sum.first_fin)
+		tcb->sum.first_fin = 1;              /* we close first */
+	if (dlen && tcb->state == TCP_CLOSE_WAIT && SEQ_GEQ(seq, tcb->snd.max))
+		tcb->sum.half_close = true;          /* still sending after the peer's FIN */
 	tcp_rtt_karn(s, tcb, seq);
 	tcp_emit(s, tcb, seq, flags, dlen);
 	tcp_rexmt_arm(s, tcb);

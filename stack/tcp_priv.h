@@ -82,6 +82,7 @@ struct timer_vars {
 	int rexmt_count;               /* consecutive retransmissions of the same data */
 	uint32_t persist_ms;           /* current persist interval (backs off on its own) */
 	int probes;                    /* zero-window probes since the peer last answered */
+	uint32_t rto_fired_ms;         /* the RTO that expired last (for the trace) */
 };
 
 /* Transmission Control Block, RFC 9293 3.3.1, its variables grouped as the RFC groups them. */
@@ -112,6 +113,8 @@ struct tcb {
 	bool passive;                  /* came from a listener (SYN-RECEIVED returns to LISTEN) */
 	struct listener *parent;       /* a child not yet accepted: its listener's queues ... */
 	struct tcb *qnext;             /* ... and its link in one of them */
+
+	struct trace_summary sum;      /* its life so far, traced when it ends (tcp_state.c) */
 
 	/* rate limits on what blind segments can make us send */
 	uint64_t chack_since;          /* RFC 5961 7: challenge ACKs counted since then ... */
@@ -147,7 +150,7 @@ struct stack {
 static inline void stat_inc(struct stack *s, enum stat_id st) { s->stats[st]++; }
 
 /* stack.c */
-void stack_emit(struct stack *s, size_t len, const struct tcb *tcb);  /* s->out[0..len) */
+void stack_emit(struct stack *s, size_t len, const struct tcb *tcb, int rexmt);  /* s->out[0..len) */
 void stack_trace(struct stack *s, struct trace_event *ev);
 void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t len);
 

@@ -44,6 +44,7 @@ static void reasm_advance(struct stack *s, struct tcb *tcb, uint32_t end)
 		return;
 	tcb->rcv.n_ooo -= i;
 	memmove(&tcb->rcv.ooo[0], &tcb->rcv.ooo[i], (size_t)tcb->rcv.n_ooo * sizeof(tcb->rcv.ooo[0]));
+	tcb->sum.bytes_in += end - tcb->rcv.nxt;
 	tcb->rcv.nxt = end;
 }
 

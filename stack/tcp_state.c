@@ -24,9 +24,46 @@ void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind
 	stack_trace(s, &ev);
 }
 
+/* The time spent in the state being left, and what the path says about the close. */
+static void summary_step(struct stack *s, struct tcb *tcb, enum tcp_state to)
+{
+	struct trace_summary *m = &tcb->sum;
+
+	if (m->since) {
+		m->in_state[tcb->state] += s->now - m->since;
+		m->visited |= 1u << tcb->state;
+	}
+	m->since = s->now ? s->now : 1;
+	m->via_closing |= to == TCP_CLOSING;
+	m->fin_ack_merged |= tcb->state == TCP_FIN_WAIT_1 && to == TCP_TIME_WAIT;
+	m->passive = tcb->passive;
+}
+
+/* A connection ends: its summary line. Not for a listener, nor for a half-open child
+ * that never was a connection (it "returns to LISTEN"). */
+static void summary_trace(struct stack *s, struct tcb *tcb, enum tcp_state from, const char *cause)
+{
+	struct trace_summary *m = &tcb->sum;
+	struct trace_event ev = {
+		.kind = TRACE_SUMMARY, .from = from, .to = TCP_CLOSED, .sum = m,
+		.conn = { tcb->laddr, tcb->raddr, tcb->lport, tcb->rport },
+	};
+
+	m->ended_in = from;
+	m->cause = cause;
+	m->lifetime_us = 0;
+	for (int i = 0; i < TCP_NSTATES; i++)
+		m->lifetime_us += m->in_state[i];
+	m->srtt_us = tcb->rtt.valid ? tcb->rtt.srtt_us : 0;
+	m->rto_ms = tcb->timer.rto_ms;
+	m->cwnd = tcb->cc.cwnd;
+	stack_trace(s, &ev);
+}
+
 void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 		   const char *cause, const char *rfc)
 {
+	enum tcp_state from = tcb->state;
 	uint64_t twait = (uint64_t)s->cfg.msl_ms * 2 * 1000;
 	struct trace_event ev = {
 		.kind = TRACE_STATE, .from = tcb->state, .to = to, .cause = cause, .rfc = rfc,
@@ -35,6 +72,7 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 	};
 
 	stack_trace(s, &ev);
+	summary_step(s, tcb, to);
 	tcb->state = to;
 	switch (to) {
 	case TCP_ESTABLISHED:
@@ -56,6 +94,8 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 		/* fall through */
 	case TCP_CLOSED:
 		tcb->timer.rexmt = tcb->timer.persist = tcb->timer.timewait = tcb->timer.delack = 0;
+		if (to == TCP_CLOSED && !tcb->listen && from != TCP_LISTEN)
+			summary_trace(s, tcb, from, cause);
 		break;
 	default:
 		break;

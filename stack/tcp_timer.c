@@ -42,6 +42,8 @@ static void tcp_rtt_sample(struct tcb *tcb, uint32_t r)
 {
 	uint32_t err, rto_us;
 
+	if (!tcb->rtt.valid || r < tcb->sum.rtt_min_us)
+		tcb->sum.rtt_min_us = r;
 	if (!tcb->rtt.valid) {
 		tcb->rtt.srtt_us = r;
 		tcb->rtt.rttvar_us = r / 2;
@@ -116,6 +118,7 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 	if (!handshake)
 		tcp_cc_timeout(s, tcb);
 	tcb->timer.rexmt_count++;
+	tcb->timer.rto_fired_ms = tcb->timer.rto_ms;
 	tcb->timer.rto_ms = tcb->timer.rto_ms * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS :
 			    tcb->timer.rto_ms * 2;
 	tcb->rtt.timing = false;                 /* Karn: never time a retransmission */

@@ -324,6 +324,103 @@ START_TEST(pcap_file_has_raw_ip_header_and_one_record_per_packet)
 }
 END_TEST
 
+/* --log-format json: one object a line, stable member names (README). */
+START_TEST(json_state_event_has_its_members)
+{
+	struct trace_event ev = {
+		.kind = TRACE_STATE, .from = TCP_LISTEN, .to = TCP_SYN_RECEIVED,
+		.cause = "rcvd SYN", .rfc = "3.10.7.2",
+		.conn = { 0x0a000002, 0x0a000001, 1234, 42606 },
+	};
+	char buf[512];
+
+	trace_format_json(&ev, "19:10:39.758393", 1764531039758393ull, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "{\"time\":\"19:10:39.758393\",\"epoch_us\":1764531039758393,"
+			 "\"kind\":\"state\",\"local\":\"10.0.0.2:1234\",\"remote\":\"10.0.0.1:42606\","
+			 "\"from\":\"LISTEN\",\"to\":\"SYN-RECEIVED\",\"cause\":\"rcvd SYN\","
+			 "\"rfc\":\"3.10.7.2\"}");
+}
+END_TEST
+
+START_TEST(json_segment_has_the_tcp_fields_and_a_retransmission)
+{
+	uint8_t pkt[64];
+	struct seg sg = { .src = 0x0a000002, .dst = 0x0a000001, .sport = 1234, .dport = 42606,
+			  .seq = 1000, .ack = 2000, .flags = TH_ACK | TH_FIN, .wnd = 65535 };
+	struct trace_event ev = { .kind = TRACE_SEG_OUT, .pkt = pkt, .cwnd = 2920,
+				  .ssthresh = 0x7fffffff, .rexmt = 2, .rto_ms = 400 };
+	char buf[1024];
+
+	ev.len = tcp_build(pkt, &sg, 1);
+	trace_format_json(&ev, "00:00:00.000000", 0, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "\"kind\":\"segment\",\"dir\":\"out\",\"line\":\"IP 10.0.0.2.1234 > "
+			      "10.0.0.1.42606: Flags [F.], seq 1000, ack 2000, win 65535, length 0\","
+			      "\"sport\":1234,\"dport\":42606,\"flags\":\"F.\",\"seq\":1000,\"ack\":2000,"
+			      "\"win\":65535,\"len\":0,\"cwnd\":2920,\"ssthresh\":null,"
+			      "\"retransmission\":2,\"rto_ms\":400}"), "%s", buf);
+}
+END_TEST
+
+START_TEST(json_strings_are_escaped)
+{
+	struct trace_event ev = { .kind = TRACE_TIMER, .cause = "a \"quoted\"\\ cause\n" };
+	char buf[512];
+
+	trace_format_json(&ev, "t", 0, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "\"what\":\"a \\\"quoted\\\"\\\\ cause\\u000a\"}"), "%s", buf);
+}
+END_TEST
+
+/* Read a whole file. */
+static size_t slurp(const char *path, uint8_t *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static uint32_t at32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+/* pcapng: a section header, an interface (LINKTYPE_RAW), then one Enhanced Packet
+ * block a packet with its direction; the transition a received packet caused is
+ * its comment, added after it was written (the block rewritten in place). */
+START_TEST(pcapng_packet_carries_its_transition_as_a_comment)
+{
+	char path[] = "/tmp/tuntcp-pcapng-XXXXXX";
+	int fd = mkstemp(path);
+	struct capture c;
+	uint8_t pkt[40] = { 0x45 }, f[1024];
+	const char *want = "LISTEN -> SYN-RECEIVED (rcvd SYN) [3.10.7.2]";
+	size_t n, off;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(capture_open(&c, path, true), 0);
+	capture_packet(&c, 5000000, 77, CAPTURE_IN, pkt, sizeof(pkt), NULL);
+	capture_comment(&c, 77, want);
+	capture_comment(&c, 78, "another time: not this packet's");
+	capture_close(&c);
+	n = slurp(path, f, sizeof(f));
+	unlink(path);
+	ck_assert_uint_eq(at32(f), 0x0a0d0d0a);                 /* SHB */
+	ck_assert_uint_eq(at32(f + 8), 0x1a2b3c4d);
+	ck_assert_uint_eq(at32(f + 28), 1);                      /* IDB */
+	ck_assert_uint_eq(f[28 + 8], 101);                       /* LINKTYPE_RAW */
+	off = 28 + 20;
+	ck_assert_uint_eq(at32(f + off), 6);                     /* EPB */
+	ck_assert_uint_eq(at32(f + off + 4), n - off);           /* the last block, rewritten */
+	ck_assert_uint_eq(at32(f + off + 16), 5000000);          /* time stamp low, us */
+	ck_assert_uint_eq(at32(f + off + 20), 40);
+	ck_assert_uint_eq(at32(f + off + 28 + 40 + 4), 1);       /* epb_flags: inbound */
+	ck_assert_uint_eq(f[off + 28 + 40 + 8], 1);              /* opt_comment ... */
+	ck_assert_int_eq(memcmp(f + off + 28 + 40 + 12, want, strlen(want)), 0);
+}
+END_TEST
+
 START_TEST(every_state_has_its_rfc_name)
 {
 	static const char *const names[] = { "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED",
@@ -360,6 +457,10 @@ int main(void)
 	tcase_add_test(tc, log_time_is_local_hh_mm_ss_microseconds);
 	tcase_add_test(tc, pcap_file_has_raw_ip_header_and_one_record_per_packet);
 	tcase_add_test(tc, every_state_has_its_rfc_name);
+	tcase_add_test(tc, json_state_event_has_its_members);
+	tcase_add_test(tc, json_segment_has_the_tcp_fields_and_a_retransmission);
+	tcase_add_test(tc, json_strings_are_escaped);
+	tcase_add_test(tc, pcapng_packet_carries_its_transition_as_a_comment);
 	suite_add_tcase(s, tc);
 	return run_suite(s) ? 1 : 0;
 }

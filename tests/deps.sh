@@ -18,6 +18,7 @@ have_cmd ping       || need+=(iputils-ping)
 have_cmd python3    || need+=(python3)
 have_cmd nc         || need+=(netcat-openbsd)
 have_cmd nft        || need+=(nftables)
+have_cmd tshark     || need+=(tshark)
 have_cmd unshare    || need+=(util-linux)
 have_cmd clang      || need+=(clang)
 

@@ -1,11 +1,11 @@
-/* log.c - the trace sink: formats events (stack/trace.c) with a time stamp, writes
- * the log and the pcap file (LINKTYPE_RAW: packets start at the IPv4 header). */
+/* log.c - the trace sink: formats events (stack/trace.c) with a time stamp as text or
+ * JSON lines, and hands packets, the transitions they caused, retransmissions and
+ * impairments to the capture file (capture.c). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "log.h"
-
-#define LINKTYPE_RAW 101
 
 uint64_t wall_clock_us(void)
 {
@@ -25,52 +25,55 @@ void log_time(uint64_t wall_us, char buf[16])
 		 (unsigned)(wall_us % 1000000));
 }
 
-static void pcap_put32(FILE *f, uint32_t v) { fwrite(&v, 4, 1, f); }   /* host order */
-static void pcap_put16(FILE *f, uint16_t v) { fwrite(&v, 2, 1, f); }
-
-static void pcap_header(FILE *f)
-{
-	pcap_put32(f, 0xa1b2c3d4);   /* magic, microsecond time stamps */
-	pcap_put16(f, 2);
-	pcap_put16(f, 4);
-	pcap_put32(f, 0);            /* time zone */
-	pcap_put32(f, 0);            /* accuracy */
-	pcap_put32(f, 65535);        /* snap length */
-	pcap_put32(f, LINKTYPE_RAW);
-}
-
-static void pcap_record(FILE *f, uint64_t wall_us, const uint8_t *pkt, size_t len)
-{
-	pcap_put32(f, (uint32_t)(wall_us / 1000000));
-	pcap_put32(f, (uint32_t)(wall_us % 1000000));
-	pcap_put32(f, (uint32_t)len);
-	pcap_put32(f, (uint32_t)len);
-	fwrite(pkt, 1, len, f);
-}
-
 int log_open(struct log *l, const struct log_config *c)
 {
 	memset(l, 0, sizeof(*l));
 	l->verbose = c->verbose;
 	l->json = c->json;
-	l->pcapng = !c->classic_pcap;
 	l->out = stderr;
 	if (c->log_path && !(l->out = fopen(c->log_path, "w")))
 		return -errno;
 	if (c->log_path)
 		setvbuf(l->out, NULL, _IOLBF, 0);
 	if (c->pcap_path) {
-		if (!(l->pcap = fopen(c->pcap_path, "wb")))
-			return -errno;
-		pcap_header(l->pcap);
+		int err;
+		if (!(l->cap = malloc(sizeof(*l->cap))))
+			return -ENOMEM;
+		if ((err = capture_open(l->cap, c->pcap_path, !c->classic_pcap))) {
+			free(l->cap);
+			l->cap = NULL;
+			return err;
+		}
 	}
 	return 0;
+}
+
+/* What the capture gets of an event: packets, with a comment on a retransmission;
+ * the transitions a received packet caused, as its comment. */
+static void log_capture(struct log *l, uint64_t wall, const struct trace_event *ev)
+{
+	char text[320];
+
+	if (ev->kind == TRACE_SEG_IN || ev->kind == TRACE_SEG_OUT) {
+		if (ev->rexmt > 0)
+			snprintf(text, sizeof(text), "retransmission %d, RTO %u ms", ev->rexmt,
+				 ev->rto_ms);
+		else
+			snprintf(text, sizeof(text), "%s", ev->rexmt ? "fast retransmission" : "");
+		capture_packet(l->cap, wall, ev->now, ev->kind == TRACE_SEG_IN ? CAPTURE_IN :
+			       CAPTURE_OUT, ev->pkt, ev->len, text[0] ? text : NULL);
+	} else if (ev->kind == TRACE_STATE) {
+		snprintf(text, sizeof(text), "%s -> %s (%s) [%s]", tcp_state_name(ev->from),
+			 tcp_state_name(ev->to), ev->cause, ev->rfc);
+		capture_comment(l->cap, ev->now, text);
+	}
 }
 
 static int log_wants(const struct log *l, enum trace_kind k)
 {
 	switch (k) {
-	case TRACE_STATE: return 1;
+	case TRACE_STATE:
+	case TRACE_SUMMARY: return 1;
 	case TRACE_USER: return l->verbose >= 2;
 	default: return l->verbose >= 1;
 	}
@@ -83,11 +86,16 @@ void log_trace(void *ctx, const struct trace_event *ev)
 	char ts[16], line[512];
 	const char *dir = ev->kind == TRACE_SEG_IN ? "in  " : ev->kind == TRACE_SEG_OUT ? "out " : "";
 
-	if (l->pcap && (ev->kind == TRACE_SEG_IN || ev->kind == TRACE_SEG_OUT))
-		pcap_record(l->pcap, wall, ev->pkt, ev->len);
+	if (l->cap)
+		log_capture(l, wall, ev);
 	if (!l->out || !log_wants(l, ev->kind))
 		return;
 	log_time(wall, ts);
+	if (l->json) {
+		trace_format_json(ev, ts, wall, line, sizeof(line));
+		fprintf(l->out, "%s\n", line);
+		return;
+	}
 	trace_format(ev, line, sizeof(line));
 	fprintf(l->out, "%s %s%s%s%s\n", ts, l->tag ? l->tag : "", l->tag ? " " : "", dir, line);
 }
@@ -96,11 +104,18 @@ void log_note(struct log *l, uint64_t now, int verbose_needed, const char *dir,
 	      const char *what, const uint8_t *pkt, size_t len)
 {
 	uint64_t wall = l->virtual_time ? l->base + now : wall_clock_us();
-	char ts[16], text[256];
+	char ts[16], text[1024];
 
+	if (l->cap)
+		capture_impair(l->cap, wall, strcmp(dir, "in") ? CAPTURE_OUT : CAPTURE_IN, what, pkt, len);
 	if (!l->out || l->verbose < verbose_needed)
 		return;
 	log_time(wall, ts);
+	if (l->json) {
+		trace_format_json_impair(ts, wall, dir, what, pkt, len, text, sizeof(text));
+		fprintf(l->out, "%s\n", text);
+		return;
+	}
 	trace_format_packet(pkt, len, text, sizeof(text));
 	fprintf(l->out, "%s %s%simpair %s: %s %s\n", ts, l->tag ? l->tag : "", l->tag ? " " : "",
 		dir, what, text);
@@ -110,8 +125,6 @@ void log_flush(struct log *l)
 {
 	if (l->out)
 		fflush(l->out);
-	if (l->pcap)
-		fflush(l->pcap);
 }
 
 void log_close(struct log *l)
@@ -119,7 +132,9 @@ void log_close(struct log *l)
 	log_flush(l);
 	if (l->out && l->out != stderr)
 		fclose(l->out);
-	if (l->pcap)
-		fclose(l->pcap);
-	l->out = l->pcap = NULL;
+	if (l->cap)
+		capture_close(l->cap);
+	free(l->cap);
+	l->cap = NULL;
+	l->out = NULL;
 }

@@ -1,19 +1,19 @@
 /* log.h - where trace events go: the transition log (one line per state change,
- * tcpdump's time format, so `sort -m` merges it with a capture), -v packet lines,
- * and a pcap file written by the stack itself. Entry points: log_open, log_trace,
+ * tcpdump's time format, so `sort -m` merges it with a capture; or one JSON object a
+ * line), -v packet lines, and a capture file written by the stack itself (capture.h). Entry points: log_open, log_trace,
  * log_note, log_flush, log_close. */
 #ifndef TUNTCP_LOG_H
 #define TUNTCP_LOG_H
 #include <stdint.h>
 #include <stdio.h>
+#include "capture.h"
 #include "trace.h"
 
 struct log {
 	FILE *out;             /* the transition log (stderr by default) */
-	FILE *pcap;            /* NULL: no pcap */
+	struct capture *cap;   /* NULL: no capture file */
 	int verbose;           /* 1: segments, drops and timers too; 2: user calls too */
 	int json;              /* JSON lines instead of text */
-	int pcapng;            /* the capture is pcapng (comments), else classic pcap */
 	int virtual_time;      /* stamp events with base + ev->now instead of the wall clock */
 	uint64_t base;         /* wall-clock us at virtual time 0 */
 	const char *tag;       /* prefix for every line (sim: which stack), may be NULL */
