@@ -51,15 +51,14 @@ void icmp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, si
 
 /* Linux's rate limit for ICMP errors (icmp_ratelimit, inet_peer_xrlim_allow): per
  * destination, credit for ICMP_RATE_BURST messages that comes back at one per
- * ICMP_RATE_MS. A few destinations are remembered; a new one takes the slot its
- * address hashes to. */
+ * ICMP_RATE_MS. Destinations share ICMP_RATE_SLOTS buckets by a hash of their address:
+ * two that collide share one limit, so no choice of sources ever gets more. */
 static bool icmp_rate_ok(struct stack *s, uint32_t dst)
 {
 	struct icmp_bucket *b = &s->icmp_rate[(dst * 2654435761u >> 16) % ICMP_RATE_SLOTS];
 	uint64_t cost = ICMP_RATE_MS * 1000ull, cap = ICMP_RATE_BURST * cost;
 
-	if (b->dst != dst || !b->last) {
-		b->dst = dst;
+	if (!b->last) {
 		b->credit = cap;
 	} else {
 		b->credit += s->now - b->last;
@@ -82,5 +81,5 @@ void icmp_unreach(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, 
 	if (!icmp_rate_ok(s, ip->src))
 		return;
 	stat_inc(s, STAT_ICMP_UNREACH_SENT);
-	stack_emit(s, icmp_build_unreach(s->out, ip, pkt, code, s->ip_id++), NULL, 0);
+	stack_emit(s, icmp_build_unreach(s->out, ip, pkt, code, s->ip_id++, s->cfg.mtu), NULL, 0);
 }

@@ -122,9 +122,8 @@ struct tcb {
 	uint64_t oow_ack_at;           /* when we last answered an out-of-window ACK */
 };
 
-/* ICMP errors sent to one destination: credit (us) for more (icmp.c). */
+/* ICMP errors sent to the destinations of one hash bucket: credit (us) for more (icmp.c). */
 struct icmp_bucket {
-	uint32_t dst;
 	uint64_t credit, last;
 };
 

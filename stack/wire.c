@@ -227,11 +227,14 @@ int icmp_parse_error(struct icmp_err *e, const struct ip_pkt *ip)
 }
 
 size_t icmp_build_unreach(uint8_t *buf, const struct ip_pkt *orig, const uint8_t *pkt,
-			  uint8_t code, uint16_t ip_id)
+			  uint8_t code, uint16_t ip_id, size_t mtu)
 {
 	uint8_t *icmp = buf + IP_HDR_LEN;
 	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
 	size_t quote = ihl + (orig->payload_len < 8 ? orig->payload_len : 8);
+
+	if (IP_HDR_LEN + 8 + quote > mtu)
+		quote = mtu > IP_HDR_LEN + 8 ? mtu - IP_HDR_LEN - 8 : 0;   /* as much as fits */
 
 	memset(icmp, 0, 8);
 	icmp[0] = ICMP_UNREACH;

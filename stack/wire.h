@@ -103,12 +103,13 @@ size_t icmp_build_echo_reply(uint8_t *buf, const struct ip_pkt *req, uint16_t ip
  * least an IPv4 header and 8 bytes: 0 with *e filled, or STAT_DROP_ICMP_QUOTE. */
 int icmp_parse_error(struct icmp_err *e, const struct ip_pkt *ip);
 
-/* Destination unreachable `code` from us to the sender of `orig` (len bytes), quoting
- * its IPv4 header and the first 8 bytes after it (RFC 792, RFC 1122 3.2.2).
- * buf holds IP_HDR_LEN + 8 + ICMP_QUOTE_MAX bytes. Returns the packet length. */
+/* Destination unreachable `code` from us to the sender of `orig`, quoting its IPv4
+ * header and the first 8 bytes after it (RFC 792, RFC 1122 3.2.2), cut so that the
+ * whole message is at most `mtu` bytes. buf holds IP_HDR_LEN + 8 + ICMP_QUOTE_MAX
+ * bytes. Returns the packet length. */
 #define ICMP_QUOTE_MAX (60 + 8)
 size_t icmp_build_unreach(uint8_t *buf, const struct ip_pkt *orig, const uint8_t *pkt,
-			  uint8_t code, uint16_t ip_id);
+			  uint8_t code, uint16_t ip_id, size_t mtu);
 
 /* RFC 1071 Internet checksum; sum is a partial sum to continue from (0 to start). */
 uint32_t inet_sum(const void *data, size_t len, uint32_t sum);
