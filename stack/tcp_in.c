@@ -309,7 +309,8 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 		if (!s->cfg.abort_on_overflow)
 			return STAT_DROP_TCP_ACCEPTQ_FULL;   /* our SYN,ACK comes again later */
 		tcp_reply_rst(s, sg);
-		tcp_set_state(s, tcb, TCP_CLOSED, "accept queue full, sent RST", "3.10.7.4");
+		tcp_set_state(s, tcb, TCP_CLOSED, "accept queue full, sent RST",
+			      "Linux tcp_abort_on_overflow");
 		return STAT_DROP_TCP_ACCEPTQ_FULL;
 	}
 	if (tcb_alloc_bufs(s, tcb)) {

@@ -7,6 +7,7 @@
  * Entry points: tcp_timers, tcp_next_deadline, tcp_rexmt_arm, tcp_rexmt_restart,
  * tcp_rtt_start, tcp_rtt_ack, tcp_delack, tcp_orphan_timer. */
 #include <errno.h>
+#include <stdio.h>
 #include "tcp_priv.h"
 
 static uint64_t earliest(uint64_t a, uint64_t b)
@@ -71,7 +72,13 @@ void tcp_rtt_ack(struct stack *s, struct tcb *tcb, uint32_t ack)
 		return;
 	tcb->rtt.timing = false;
 	r = s->now - tcb->rtt.start;
-	tcp_rtt_sample(tcb, r > UINT32_MAX / 8 ? UINT32_MAX / 8 : (uint32_t)r);
+	r = r > UINT32_MAX / 8 ? UINT32_MAX / 8 : r;
+	tcp_rtt_sample(tcb, (uint32_t)r);
+	snprintf(s->note, sizeof(s->note), "sample %u.%03u ms: srtt %u.%03u ms, rttvar %u.%03u ms, "
+		 "rto %u ms", (unsigned)r / 1000, (unsigned)r % 1000, tcb->rtt.srtt_us / 1000,
+		 tcb->rtt.srtt_us % 1000, tcb->rtt.rttvar_us / 1000, tcb->rtt.rttvar_us % 1000,
+		 tcb->timer.rto_ms);
+	tcp_trace_conn(s, tcb, TRACE_RTT, s->note);
 }
 
 /* ---- retransmission ---- */
@@ -114,7 +121,10 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 		return;
 	}
 	stat_inc(s, STAT_RTO_TIMEOUT);
-	tcp_trace_conn(s, tcb, TRACE_TIMER, "retransmission timeout");
+	snprintf(s->note, sizeof(s->note), "retransmission timeout (rto %u ms), rto now %u ms",
+		 tcb->timer.rto_ms, tcb->timer.rto_ms * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS :
+		 tcb->timer.rto_ms * 2);
+	tcp_trace_conn(s, tcb, TRACE_TIMER, s->note);
 	if (!handshake)
 		tcp_cc_timeout(s, tcb);
 	tcb->timer.rexmt_count++;
@@ -178,7 +188,8 @@ void tcp_timers(struct stack *s, struct tcb *tcb)
 {
 	if (tcb->timer.timewait && s->now >= tcb->timer.timewait)
 		tcp_set_state(s, tcb, TCP_CLOSED, tcb->state == TCP_TIME_WAIT ? "2*MSL timeout" :
-			      "FIN-WAIT-2 timeout, closed by its user", "3.10.8");
+			      "FIN-WAIT-2 timeout, closed by its user", tcb->state == TCP_TIME_WAIT ?
+			      "3.10.8" : "Linux tcp_fin_timeout");
 	if (tcb->timer.delack && s->now >= tcb->timer.delack)
 		tcp_delack_timeout(s, tcb);
 	if (tcb->timer.rexmt && s->now >= tcb->timer.rexmt)

@@ -24,6 +24,7 @@ static const char *kind_word(enum trace_kind k)
 	case TRACE_USER: return "user";
 	case TRACE_CC: return "cc";
 	case TRACE_ICMP: return "icmp";
+	case TRACE_RTT: return "rtt";
 	default: return "";
 	}
 }
@@ -145,7 +146,7 @@ size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 		if (n > 0 && (size_t)n < cap)
 			n += (int)trace_format_packet(ev->pkt, ev->len, buf + n, cap - (size_t)n);
 	} else if (ev->kind == TRACE_TIMER || ev->kind == TRACE_USER || ev->kind == TRACE_CC ||
-		   ev->kind == TRACE_ICMP) {
+		   ev->kind == TRACE_ICMP || ev->kind == TRACE_RTT) {
 		n = snprintf(buf, cap, "%s:%u > %s:%u %s %s: %s", la, ev->conn.lport, ra,
 			     ev->conn.rport, tcp_state_name(ev->from), kind_word(ev->kind), ev->cause);
 		if (ev->kind == TRACE_CC && n > 0 && (size_t)n < cap)
@@ -653,7 +654,7 @@ static void json_summary(struct json *j, const struct trace_summary *m)
 static const char *const json_kinds[] = {
 	[TRACE_SEG_IN] = "segment", [TRACE_SEG_OUT] = "segment", [TRACE_STATE] = "state",
 	[TRACE_TIMER] = "timer", [TRACE_DROP] = "drop", [TRACE_USER] = "user",
-	[TRACE_CC] = "cc", [TRACE_ICMP] = "icmp", [TRACE_SUMMARY] = "summary",
+	[TRACE_CC] = "cc", [TRACE_ICMP] = "icmp", [TRACE_SUMMARY] = "summary", [TRACE_RTT] = "rtt",
 };
 
 /* What each kind adds to the common members. */
@@ -684,7 +685,7 @@ static void json_body(struct json *j, const struct trace_event *ev)
 		json_conn(j, &ev->conn);
 		json_summary(j, ev->sum);
 		break;
-	default:                                     /* timer, user, cc, icmp */
+	default:                                     /* timer, user, cc, icmp, rtt */
 		json_conn(j, &ev->conn);
 		json_str(j, "state", tcp_state_name(ev->from));
 		json_str(j, "what", ev->cause);

@@ -21,6 +21,7 @@ enum trace_kind {
 	TRACE_CC,         /* conn: congestion control acted; cause says how; cwnd, ssthresh */
 	TRACE_ICMP,       /* conn: an ICMP error the connection took without changing state */
 	TRACE_SUMMARY,    /* conn: the connection has ended; sum says how it lived */
+	TRACE_RTT,        /* conn: an RTT sample; cause gives it with SRTT, RTTVAR and the RTO */
 };
 
 struct trace_conn { uint32_t laddr, raddr; uint16_t lport, rport; };

@@ -129,6 +129,22 @@ START_TEST(rto_first_sample_is_srtt_plus_4_rttvar)
 }
 END_TEST
 
+/* -v shows each RTT sample with SRTT, RTTVAR and the RTO it gives, and a timeout's
+ * backed-off RTO (what a student needs to answer "what is the RTO now?"). */
+START_TEST(rtt_samples_and_rto_changes_are_in_the_trace)
+{
+	established_with_rtt(100);
+	CHECK_EQ(h, strstr(h->log, "rtt: sample 100.000 ms: srtt 100.000 ms, rttvar 50.000 ms, "
+			   "rto 300 ms") != NULL, 1);
+	send_bytes(0, 10);
+	expect_data(0, 10);
+	advance_ms(h, 300);
+	expect_data(0, 10);
+	CHECK_EQ(h, strstr(h->log, "timer: retransmission timeout (rto 300 ms), rto now 600 ms")
+		 != NULL, 1);
+}
+END_TEST
+
 START_TEST(rto_later_samples_are_smoothed)
 {
 	struct tcp_status st;
@@ -739,6 +755,7 @@ Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rto_first_sample_is_srtt_plus_4_rttvar);
+	tcase_add_test(tc, rtt_samples_and_rto_changes_are_in_the_trace);
 	tcase_add_test(tc, rto_later_samples_are_smoothed);
 	tcase_add_test(tc, rto_has_a_floor_of_200_ms);
 	tcase_add_test(tc, rto_karn_no_sample_from_a_retransmission_backoff_kept);
