@@ -44,9 +44,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "connect: %s\n", strerror(-fd));
 		return 1;
 	}
-	if ((r = net_send(n, fd, msg, strlen(msg))) < 0 ||
-	    (r = net_recv(n, fd, buf, sizeof(buf) - 1)) < 0) {
-		fprintf(stderr, "%s: %s\n", r == -32 ? "send" : "recv", strerror((int)-r));
+	if ((r = net_send(n, fd, msg, strlen(msg))) < 0) {
+		fprintf(stderr, "send: %s\n", strerror((int)-r));
+		return 1;
+	}
+	if ((r = net_recv(n, fd, buf, sizeof(buf) - 1)) < 0) {
+		fprintf(stderr, "recv: %s\n", strerror((int)-r));
 		return 1;
 	}
 	buf[r] = 0;
