@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # make demo: the ping/pong capture of seed 002, for real. In a private network
 # namespace: pingpong-server runs on the stack (10.0.0.2), a kernel-side client
-# (python, 10.0.0.1) sends "ping" and gets "pong", tcpdump captures tun0, and the
-# capture and the stack's transition log are printed merged by time.
-# Files stay in build/demo/: tcpdump.txt, stack.log, stack.pcap (opens in Wireshark).
+# (python, 10.0.0.1) sends "ping" and gets "pong", tcpdump captures tun0, and
+# kernel-states records the kernel's own TCP state changes (tracepoint
+# sock:inet_sock_set_state); the capture, the stack's transition log and the
+# kernel's states are printed merged by time. Without tracefs the kernel's lines
+# are left out, with a note.
+# Files stay in build/demo/: tcpdump.txt, stack.log, kernel.log, stack.pcap (opens in
+# Wireshark).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/demo
@@ -29,6 +33,15 @@ tcpdump -i tun0 -n -S -l ip >"$out/tcpdump.txt" 2>"$out/tcpdump.err" &
 pids+=($!); td=$!
 for _ in $(seq 50); do grep -q 'listening on' "$out/tcpdump.err" && break; sleep 0.1; done
 
+# The kernel's side: its TCP state changes, on the stack's clock. Exit 3: no tracefs.
+"$top/build/kernel-states" -o "$out/kernel.log" --ready "$out/kernel.ready" 2>"$out/kernel.err" &
+ks=$!; pids+=($ks)
+for _ in $(seq 50); do [ -e "$out/kernel.ready" ] || ! kill -0 "$ks" 2>/dev/null && break; sleep 0.1; done
+if [ ! -e "$out/kernel.ready" ]; then
+	wait "$ks" 2>/dev/null
+	ks=""
+fi
+
 echo "== pingpong-server on the stack (10.0.0.2:1234), in a private network namespace"
 "$top/build/pingpong-server" --count 1 --log "$out/stack.log" --pcap "$out/stack.pcap" &
 pids+=($!); srv=$!
@@ -45,10 +58,17 @@ PY
 wait "$srv"
 sleep 0.2
 kill -INT "$td"; wait "$td" 2>/dev/null
+[ -n "$ks" ] && { kill -INT "$ks"; wait "$ks" 2>/dev/null; }
+touch "$out/kernel.log"; rm -f "$out/kernel.ready"
 
 echo
-echo "== tcpdump on tun0 and the stack's transition log, merged by time (sort -m):"
-sort -m -s -k1,1 "$out/tcpdump.txt" "$out/stack.log" | grep -v '^$'
+if [ -n "$ks" ]; then
+	echo "== tcpdump on tun0, the stack's transition log and the kernel's (\"kernel\"), merged by time (sort -m):"
+else
+	echo "== tcpdump on tun0 and the stack's transition log, merged by time (sort -m);"
+	echo "   no kernel lines: $(head -n 1 "$out/kernel.err")"
+fi
+sort -m -s -k1,1 "$out/tcpdump.txt" "$out/stack.log" "$out/kernel.log" | grep -v '^$'
 echo
-echo "== files: $out/{tcpdump.txt,stack.log,stack.pcap}"
+echo "== files: $out/{tcpdump.txt,stack.log,kernel.log,stack.pcap}"
 echo "   tcpdump -n -S -r $out/stack.pcap    # the stack's own capture (also opens in Wireshark)"
