@@ -62,13 +62,17 @@ kill -INT "$td"; wait "$td" 2>/dev/null
 touch "$out/kernel.log"; rm -f "$out/kernel.ready"
 
 echo
+tcpdump -n -S -r "$out/stack.pcap" 2>/dev/null >"$out/stack-pcap.txt"
 if [ -n "$ks" ]; then
-	echo "== tcpdump on tun0, the stack's transition log and the kernel's (\"kernel\"), merged by time (sort -m):"
+	echo "== the stack's own capture, its transition log and the kernel's states (\"kernel\"),"
+	echo "   merged by time (sort -m): one clock, so no transition comes before its segment"
 else
-	echo "== tcpdump on tun0 and the stack's transition log, merged by time (sort -m);"
+	echo "== the stack's own capture and its transition log, merged by time (sort -m);"
 	echo "   no kernel lines: $(head -n 1 "$out/kernel.err")"
 fi
-sort -m -s -k1,1 "$out/tcpdump.txt" "$out/stack.log" "$out/kernel.log" | grep -v '^$'
+sort -m -s -k1,1 "$out/stack-pcap.txt" "$out/stack.log" "$out/kernel.log" | grep -v '^$'
 echo
 echo "== files: $out/{tcpdump.txt,stack.log,kernel.log,stack.pcap}"
-echo "   tcpdump -n -S -r $out/stack.pcap    # the stack's own capture (also opens in Wireshark)"
+echo "   tcpdump.txt is tun0 seen by the kernel (tcpdump); stack.pcap is the stack's own"
+echo "   capture, pcapng with a comment on each packet that caused a transition:"
+echo "   tshark -r $out/stack.pcap -Y frame.comment -T fields -e frame.comment"
