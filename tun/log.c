@@ -83,11 +83,13 @@ void log_trace(void *ctx, const struct trace_event *ev)
 {
 	struct log *l = ctx;
 	uint64_t wall = l->virtual_time ? l->base + ev->now : wall_clock_us();
-	char ts[16], line[512];
+	char ts[16], line[1024];
 	const char *dir = ev->kind == TRACE_SEG_IN ? "in  " : ev->kind == TRACE_SEG_OUT ? "out " : "";
 
 	if (l->cap)
 		log_capture(l, wall, ev);
+	if (ev->kind == TRACE_SUMMARY)
+		trace_format(ev, l->ended[l->n_ended++ % LOG_ENDED], sizeof(l->ended[0]));
 	if (!l->out || !log_wants(l, ev->kind))
 		return;
 	log_time(wall, ts);
@@ -119,6 +121,18 @@ void log_note(struct log *l, uint64_t now, int verbose_needed, const char *dir,
 	trace_format_packet(pkt, len, text, sizeof(text));
 	fprintf(l->out, "%s %s%simpair %s: %s %s\n", ts, l->tag ? l->tag : "", l->tag ? " " : "",
 		dir, what, text);
+}
+
+void log_print_ended(const struct log *l, FILE *f)
+{
+	unsigned n = l->n_ended < LOG_ENDED ? l->n_ended : LOG_ENDED;
+
+	if (!l->n_ended)
+		return;
+	fprintf(f, "connections that ended: %u%s\n", l->n_ended,
+		l->n_ended > n ? " (the last ones:)" : "");
+	for (unsigned i = l->n_ended - n; i < l->n_ended; i++)
+		fprintf(f, "  %s\n", l->ended[i % LOG_ENDED]);
 }
 
 void log_flush(struct log *l)

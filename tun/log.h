@@ -9,6 +9,8 @@
 #include "capture.h"
 #include "trace.h"
 
+#define LOG_ENDED 16   /* summary lines kept for --stats */
+
 struct log {
 	FILE *out;             /* the transition log (stderr by default) */
 	struct capture *cap;   /* NULL: no capture file */
@@ -17,6 +19,8 @@ struct log {
 	int virtual_time;      /* stamp events with base + ev->now instead of the wall clock */
 	uint64_t base;         /* wall-clock us at virtual time 0 */
 	const char *tag;       /* prefix for every line (sim: which stack), may be NULL */
+	char ended[LOG_ENDED][512];   /* the summary lines of the last connections that ended */
+	unsigned n_ended;             /* how many ended in all (the last LOG_ENDED are kept) */
 };
 
 struct log_config {
@@ -35,6 +39,8 @@ void log_trace(void *ctx, const struct trace_event *ev);   /* a stack_env.trace 
 void log_note(struct log *l, uint64_t now, int verbose_needed, const char *dir,
 	      const char *what, const uint8_t *pkt, size_t len);
 void log_flush(struct log *l);
+/* The summary lines of the connections that ended last (for --stats). */
+void log_print_ended(const struct log *l, FILE *f);
 void log_close(struct log *l);
 
 /* "19:10:39.758393": tcpdump's default format, local time */
