@@ -62,8 +62,33 @@ struct tcp_status {
 	uint32_t snd_wnd, rcv_wnd;     /* the peer's window, RCV.WND (what is left of ours) */
 	int in_recovery;               /* fast recovery (RFC 6582) in progress */
 	int ooo_pieces;                /* out-of-order pieces waiting for a hole to fill */
+	/* what `ss -tino` shows besides (tuntcp-ss) */
+	int handle;                    /* the slot: the handle, if a user holds it */
+	int user_held;                 /* a user holds the handle ... */
+	int user_closed;               /* ... and has called CLOSE (or ABORT) on it */
+	int child;                     /* 0, or a listener's child nobody accepted yet:
+	                                  1 half-open (in its synq), 2 waiting for accept() */
+	int rtt_valid;                 /* srtt_us and rttvar_us hold a measurement */
+	uint32_t mss;                  /* SMSS: the peer's MSS, bounded by ours */
+	int backlog;                   /* a listener: listen()'s backlog (clamped, >= 1), else 0 */
+	int synq_len, synq_max;        /* a listener: half-open children, and the limit */
+	int acceptq_len, acceptq_max;  /* a listener: children waiting for accept(), and the limit */
+	/* the timers: absolute deadlines on the core's clock (the `now` it is given), 0 when off */
+	uint64_t rexmt_at, persist_at, timewait_at, delack_at;
+	int rexmt_count;               /* retransmissions of the same data so far */
+	int probes;                    /* zero-window probes unanswered so far */
+	/* the connection's counters so far (struct trace_summary in trace.h) */
+	uint64_t bytes_acked;          /* data bytes sent and acknowledged */
+	uint64_t bytes_received;       /* data bytes received in order */
+	uint32_t segs_out, segs_in;
+	uint32_t retrans;              /* segments sent again: after a timeout or at once */
 };
 int tcp_status(const struct stack *s, int h, struct tcp_status *st);
+/* STATUS of whatever TCB occupies slot `slot` (0 <= slot < tcp_status_slots()), held by
+ * a user or not: listeners, half-open children, orphans, TIME-WAIT. -ENOENT for an
+ * empty slot, -EINVAL past the end. For a view of every connection, as `ss -a`. */
+int tcp_status_slot(const struct stack *s, int slot, struct tcp_status *st);
+int tcp_status_slots(void);
 /* As getsockopt(SO_ERROR): the pending error or else the last ICMP soft error (-errno),
  * 0 if none; what it returns is cleared. -EBADF for a bad handle. */
 int tcp_sock_error(struct stack *s, int h);

@@ -1,5 +1,6 @@
 /* tcp_user.c - the user calls, RFC 9293 3.10.1-3.10.6: OPEN (tcp_listen,
- * tcp_connect, tcp_accept), SEND, RECEIVE, CLOSE (and shutdown), ABORT, STATUS.
+ * tcp_connect, tcp_accept), SEND, RECEIVE, CLOSE (and shutdown), ABORT, STATUS
+ * (tcp_status of a handle; tcp_status_slot of any TCB, for a view like `ss -a`).
  * Non-blocking; errors are negative errno values, reported as Linux reports them:
  * a pending error once, then EPIPE on send and end-of-stream on receive. */
 #include <errno.h>
@@ -294,6 +295,53 @@ int tcp_sock_error(struct stack *s, int h)
 	return err;
 }
 
+/* A listener's queues, as Linux bounds them (tcp_listen.c). */
+static void status_listener(const struct listener *l, struct tcp_status *st)
+{
+	st->backlog = l->backlog;
+	st->synq_len = l->synq.n;
+	st->synq_max = l->backlog;
+	st->acceptq_len = l->acceptq.n;
+	st->acceptq_max = l->backlog + 1;
+}
+
+/* Which of its listener's queues a child not yet accepted waits in. */
+static int status_child(const struct tcb *tcb)
+{
+	if (!tcb->parent)
+		return 0;
+	for (const struct tcb *c = tcb->parent->acceptq.head; c; c = c->qnext)
+		if (c == tcb)
+			return 2;
+	return 1;
+}
+
+static void status_fill(const struct tcb *tcb, struct tcp_status *st)
+{
+	*st = (struct tcp_status){
+		.state = tcb->state, .error = tcb->error, .soft_error = tcb->soft_error,
+		.events = tcp_events(tcb), .laddr = tcb->laddr, .raddr = tcb->raddr,
+		.lport = tcb->lport, .rport = tcb->rport,
+		.rcv_queued = tcb->rcv.q.len, .snd_queued = tcb->snd.q.len,
+		.snd_space = tcb->snd.q.cap - tcb->snd.q.len,
+		.srtt_us = tcb->rtt.valid ? tcb->rtt.srtt_us : 0,
+		.rttvar_us = tcb->rtt.valid ? tcb->rtt.rttvar_us : 0,
+		.rto_ms = tcb->timer.rto_ms, .cwnd = tcb->cc.cwnd, .ssthresh = tcb->cc.ssthresh,
+		.snd_wnd = tcb->snd.wnd, .rcv_wnd = tcp_adv_left(tcb),
+		.in_recovery = tcb->cc.in_recovery, .ooo_pieces = tcb->rcv.n_ooo,
+		.handle = tcb->handle, .user_held = tcb->user_ref, .user_closed = tcb->user_closed,
+		.child = status_child(tcb), .rtt_valid = tcb->rtt.valid, .mss = tcb->snd.mss,
+		.rexmt_at = tcb->timer.rexmt, .persist_at = tcb->timer.persist,
+		.timewait_at = tcb->timer.timewait, .delack_at = tcb->timer.delack,
+		.rexmt_count = tcb->timer.rexmt_count, .probes = tcb->timer.probes,
+		.bytes_acked = tcb->sum.bytes_out, .bytes_received = tcb->sum.bytes_in,
+		.segs_out = tcb->sum.segs_out, .segs_in = tcb->sum.segs_in,
+		.retrans = tcb->sum.rexmt_timeout + tcb->sum.rexmt_fast,
+	};
+	if (tcb->listen)
+		status_listener(tcb->listen, st);
+}
+
 /* 3.10.6 STATUS */
 int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 {
@@ -301,27 +349,23 @@ int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 
 	if (!tcb)
 		return -EBADF;
-	st->state = tcb->state;
-	st->error = tcb->error;
-	st->soft_error = tcb->soft_error;
-	st->events = tcp_events(tcb);
-	st->laddr = tcb->laddr;
-	st->raddr = tcb->raddr;
-	st->lport = tcb->lport;
-	st->rport = tcb->rport;
-	st->rcv_queued = tcb->rcv.q.len;
-	st->snd_queued = tcb->snd.q.len;
-	st->snd_space = tcb->snd.q.cap - tcb->snd.q.len;
-	st->srtt_us = tcb->rtt.valid ? tcb->rtt.srtt_us : 0;
-	st->rttvar_us = tcb->rtt.valid ? tcb->rtt.rttvar_us : 0;
-	st->rto_ms = tcb->timer.rto_ms;
-	st->cwnd = tcb->cc.cwnd;
-	st->ssthresh = tcb->cc.ssthresh;
-	st->snd_wnd = tcb->snd.wnd;
-	st->rcv_wnd = tcp_adv_left(tcb);
-	st->in_recovery = tcb->cc.in_recovery;
-	st->ooo_pieces = tcb->rcv.n_ooo;
+	status_fill(tcb, st);
 	return 0;
+}
+
+int tcp_status_slot(const struct stack *s, int slot, struct tcp_status *st)
+{
+	if (slot < 0 || slot >= STACK_MAX_CONNS)
+		return -EINVAL;
+	if (!s->conns[slot])
+		return -ENOENT;
+	status_fill(s->conns[slot], st);
+	return 0;
+}
+
+int tcp_status_slots(void)
+{
+	return STACK_MAX_CONNS;
 }
 
 int tcp_closing_count(const struct stack *s)

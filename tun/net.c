@@ -6,7 +6,10 @@
  * way - out: env.emit -> impair -> write(); in: read() -> impair -> stack_input()
  * - and the thread also wakes for their release times. What is due when, and
  * running it, is loop.c's (shared with sim.c); this file adds the real clock,
- * the device and the sleeping in ppoll. */
+ * the device and the sleeping in ppoll. It also answers tuntcp-ss on the control
+ * socket (control.h: a thread of its own, which takes the lock only to copy the
+ * connections' status) and pauses the stack in step mode (step.h: in the trace
+ * callback, with the lock held, so nothing else touches the stack meanwhile). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE                /* ppoll; the Makefile defines it, `make sanitize` does not */
 #endif
@@ -22,10 +25,13 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "control.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "ss.h"
 #include "stack.h"
+#include "step.h"
 #include "tcp.h"
 #include "tun.h"
 
@@ -44,10 +50,15 @@ struct net {
 	uint64_t tx_errors;
 	struct impair *imp_in, *imp_out;   /* both NULL: no impairment, the fast path */
 	struct loop loop;          /* the stack, and imp_in, imp_out as queues NET_IN, NET_OUT */
+	struct step step;          /* --step; off: STEP_OFF */
+	int exit_signo;            /* SIGINT or SIGTERM taken while paused: the network thread exits */
+	struct ctl *ctl;           /* the control socket; NULL: none */
 	uint8_t rx[65536];
 };
 
 enum { NET_IN, NET_OUT };          /* the impair queues' numbers in the loop */
+
+static int net_control(void *ctx, const char *cmd, FILE *out);
 
 static uint64_t now_us(void)
 {
@@ -55,6 +66,21 @@ static uint64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* `ms` from now, as pthread_cond_timedwait and pthread_mutex_timedlock take it. */
+static struct timespec net_abstime(long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += ms % 1000 * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
 }
 
 /* ---- the core's environment ---- */
@@ -101,9 +127,32 @@ static uint32_t net_rand(void *ctx)
 	return v;
 }
 
+/* Step mode stops before every transition, and in segment mode before every TCP
+ * segment too (not the kernel's IPv6 chatter). */
+static bool net_step_wants(enum step_mode m, const struct trace_event *ev)
+{
+	if (ev->kind == TRACE_STATE)
+		return true;
+	if (m != STEP_SEGMENT || (ev->kind != TRACE_SEG_IN && ev->kind != TRACE_SEG_OUT))
+		return false;
+	return ev->len >= 20 && ev->pkt[0] >> 4 == 4 && ev->pkt[9] == 6;
+}
+
+/* Called inside the core, the lock held: before the state changes, before a
+ * segment is taken or leaves; so the pause comes before the event's log line. */
 static void net_trace(void *ctx, const struct trace_event *ev)
 {
-	log_trace(&((struct net *)ctx)->log, ev);
+	struct net *n = ctx;
+	enum step_mode m = step_on(&n->step);
+
+	if (m != STEP_OFF && net_step_wants(m, ev)) {
+		char what[512];
+		size_t k = ev->kind == TRACE_STATE ? 0 :
+			   (size_t)snprintf(what, sizeof(what), ev->kind == TRACE_SEG_IN ? "in  " : "out ");
+		trace_format(ev, what + k, sizeof(what) - k);
+		step_pause(&n->step, what);
+	}
+	log_trace(&n->log, ev);
 }
 
 static void net_note(struct net *n, const char *dir, uint64_t now, int level, const char *what,
@@ -126,32 +175,76 @@ static void net_note_out(void *ctx, uint64_t now, int level, const char *what,
 
 /* ---- the network thread ---- */
 
+/* Wake the network thread from its ppoll. */
+static void net_wake(struct net *n)
+{
+	uint64_t one = 1;
+
+	if (write(n->evfd, &one, sizeof(one)) < 0)
+		return;                             /* the counter is full: it wakes anyway */
+}
+
 /* Called with the lock held after a user call: if that call armed an earlier
  * timer than the one the network thread sleeps towards, wake it. */
 static void net_kick(struct net *n)
 {
-	uint64_t one = 1;
-
 	pthread_cond_broadcast(&n->cond);
-	if (loop_next(&n->loop).at < n->sleep_until && write(n->evfd, &one, sizeof(one)) < 0)
-		return;
+	if (loop_next(&n->loop).at < n->sleep_until)
+		net_wake(n);
 }
 
-/* SIGUSR1 prints the counters; SIGINT and SIGTERM end the program (with the
- * counters first under --stats), the log flushed. */
-static void net_on_signal(struct net *n)
+/* The next signal, or 0 when there is none (another thread took it: the network
+ * thread and a thread paused in step mode both watch for them). */
+static int net_read_signal(struct net *n)
 {
 	struct signalfd_siginfo si;
 
-	if (read(n->sigfd, &si, sizeof(si)) != sizeof(si))
-		return;
-	if (si.ssi_signo == SIGUSR1 || n->o.stats)
-		net_print_stats(n, stderr);
-	if (si.ssi_signo == SIGUSR1)
-		return;
-	pthread_mutex_lock(&n->lock);
+	return read(n->sigfd, &si, sizeof(si)) == sizeof(si) ? (int)si.ssi_signo : 0;
+}
+
+static void net_print_counters(struct net *n, FILE *f);
+
+/* SIGINT or SIGTERM, the lock held: the counters under --stats, the control
+ * socket removed, the log flushed, and the program ends. */
+static void net_exit_locked(struct net *n, int sig)
+{
+	if (n->o.stats)
+		net_print_counters(n, stderr);
+	ctl_unlink(n->ctl);
 	log_flush(&n->log);
-	exit(128 + (int)si.ssi_signo);
+	exit(128 + sig);
+}
+
+/* SIGUSR1 prints the counters; SIGINT and SIGTERM end the program. A thread paused
+ * in step mode holds the lock: the pause ends first. */
+static void net_on_signal(struct net *n)
+{
+	int sig = net_read_signal(n);
+
+	if (sig == SIGUSR1)
+		net_print_stats(n, stderr);
+	if (!sig || sig == SIGUSR1)
+		return;
+	step_end(&n->step);
+	pthread_mutex_lock(&n->lock);
+	net_exit_locked(n, sig);
+}
+
+/* A signal while a thread waits in step mode, read by that thread (it holds the lock):
+ * SIGUSR1 prints the counters and the pause goes on; SIGINT and SIGTERM end step mode
+ * and the network thread ends the program once the lock is free. */
+static bool net_step_signal(void *ctx)
+{
+	struct net *n = ctx;
+	int sig = net_read_signal(n);
+
+	if (sig == SIGUSR1)
+		net_print_counters(n, stderr);
+	if (!sig || sig == SIGUSR1)
+		return false;
+	n->exit_signo = sig;
+	net_wake(n);
+	return true;
 }
 
 /* Sleep in ppoll until an fd is ready or `deadline` (us precision: impairment
@@ -196,6 +289,8 @@ static void *net_loop(void *arg)
 		if ((pfd[1].revents & POLLIN) && read(n->evfd, &drain, sizeof(drain)) < 0)
 			drain = 0;
 		pthread_mutex_lock(&n->lock);
+		if (n->exit_signo)
+			net_exit_locked(n, n->exit_signo);
 		if (pfd[0].revents & POLLIN)
 			net_receive(n);
 		loop_run_due(&n->loop, now_us());
@@ -242,7 +337,7 @@ static int net_open_signals(struct net *n)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);  /* every thread; the network thread reads them */
-	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);   /* two threads may read it */
 	return n->sigfd < 0 ? -1 : 0;
 }
 
@@ -290,7 +385,8 @@ struct net *net_start(const struct net_options *o)
 		return NULL;
 	}
 	if (net_open_impair(n) || net_open_tun(n) || net_open_signals(n) ||
-	    (n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+	    (n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    step_init(&n->step, o->step, n->sigfd, net_step_signal, n))
 		return NULL;
 	if ((n->s = stack_new(&cfg, &env)))
 		loop_add_stack(&n->loop, n->s);
@@ -298,29 +394,26 @@ struct net *net_start(const struct net_options *o)
 	pthread_cond_init(&n->cond, NULL);
 	if (!n->s || pthread_create(&n->thread, NULL, net_loop, n))
 		return NULL;
+	n->ctl = ctl_start(o->tun, net_control, n);
 	return n;
 }
 
+/* Step mode ends first: a paused thread holds the lock. */
 void net_stop(struct net *n)
 {
-	uint64_t one = 1, until = now_us() + 10000000;
+	uint64_t until = now_us() + 10000000;
 
+	step_end(&n->step);
 	pthread_mutex_lock(&n->lock);
 	while (tcp_closing_count(n->s) && now_us() < until) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		struct timespec ts = net_abstime(100);
 		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
 	}
 	n->stop = 1;
 	pthread_mutex_unlock(&n->lock);
-	if (write(n->evfd, &one, sizeof(one)) < 0)
-		one = 0;
+	net_wake(n);
 	pthread_join(n->thread, NULL);
+	ctl_stop(n->ctl);
 	if (n->o.stats)
 		net_print_stats(n, stderr);
 	log_close(&n->log);
@@ -330,6 +423,7 @@ void net_stop(struct net *n)
 	close(n->tunfd);
 	close(n->evfd);
 	close(n->sigfd);
+	step_free(&n->step);
 	free(n);
 }
 
@@ -360,6 +454,7 @@ int net_serve(struct net *n, uint16_t port, const char *name)
 
 	if (lfd < 0) {
 		fprintf(stderr, "%s: listen: %s\n", name, strerror(-lfd));
+		ctl_unlink(n->ctl);
 		exit(1);
 	}
 	printf("%s: listening on %s:%u\n", name, net_addr_str(n->o.ip, a), port);
@@ -497,14 +592,146 @@ static void net_print_impair(const struct impair *im, FILE *f)
 				names[i]);
 }
 
-void net_print_stats(struct net *n, FILE *f)
+static void net_print_counters(struct net *n, FILE *f)
 {
-	pthread_mutex_lock(&n->lock);
 	for (int i = 0; i < STAT_COUNT; i++)
 		if (stack_stat(n->s, (enum stat_id)i))
 			fprintf(f, "%10llu %s%s\n", (unsigned long long)stack_stat(n->s, (enum stat_id)i),
 				i >= STAT_DROP_FIRST ? "dropped: " : "", stat_name((enum stat_id)i));
 	net_print_impair(n->imp_in, f);
 	net_print_impair(n->imp_out, f);
-	pthread_mutex_unlock(&n->lock);
+}
+
+/* ---- what tuntcp-ss sees (the control thread) ---- */
+
+/* Run fn on the stack without waiting long for it: under the lock, or while a thread
+ * waits in step mode (holding the lock) under step_hold: nothing else can touch the
+ * stack then. -EBUSY if neither comes within CTL_IO_MS. */
+static int net_view(struct net *n, void (*fn)(struct net *n, void *arg), void *arg)
+{
+	uint64_t give_up = now_us() + CTL_IO_MS * 1000;
+
+	do {
+		struct timespec ts = net_abstime(20);
+		if (!pthread_mutex_timedlock(&n->lock, &ts)) {
+			fn(n, arg);
+			pthread_mutex_unlock(&n->lock);
+			return 0;
+		}
+		if (step_hold(&n->step)) {
+			fn(n, arg);
+			step_unhold(&n->step);
+			return 0;
+		}
+	} while (now_us() < give_up);
+	return -EBUSY;
+}
+
+static void net_view_counters(struct net *n, void *f)
+{
+	net_print_counters(n, f);
+}
+
+void net_print_stats(struct net *n, FILE *f)
+{
+	if (net_view(n, net_view_counters, f))
+		fprintf(f, "stats: the stack is busy, try again\n");
+}
+
+/* Every TCB's status, and the time they were taken at. */
+struct net_snap {
+	struct tcp_status *st;
+	int count;
+	uint64_t now;
+};
+
+static void net_take(struct net *n, void *arg)
+{
+	struct net_snap *sn = arg;
+
+	sn->now = now_us();
+	for (int i = 0; i < tcp_status_slots(); i++)
+		if (tcp_status_slot(n->s, i, &sn->st[sn->count]) == 0)
+			sn->count++;
+}
+
+static void net_ctl_step_line(struct net *n, FILE *out)
+{
+	enum step_mode m = step_on(&n->step);
+	char what[512];
+
+	if (m == STEP_OFF)
+		return;
+	fprintf(out, "step mode (%s): ", m == STEP_SEGMENT ? "transitions and segments" : "transitions");
+	if (step_waiting(&n->step, what, sizeof(what)))
+		fprintf(out, "paused before: %s\n", what);
+	else
+		fprintf(out, "running (waits for the network or its app)\n");
+}
+
+/* The snapshot is taken under the lock; formatting and sending happen without it. */
+static int net_ctl_status(struct net *n, FILE *out)
+{
+	struct net_snap sn = { .st = calloc((size_t)tcp_status_slots(), sizeof(*sn.st)) };
+	char a[16];
+
+	if (!sn.st || net_view(n, net_take, &sn)) {
+		free(sn.st);
+		fprintf(out, "the stack has held its lock for over %d ms", CTL_IO_MS);
+		return -1;
+	}
+	fprintf(out, "%s (pid %ld) on %s, stack %s: %d of %d TCBs in use\n",
+		program_invocation_short_name, (long)getpid(), n->o.tun, net_addr_str(n->o.ip, a),
+		sn.count, tcp_status_slots());
+	net_ctl_step_line(n, out);
+	ss_print_header(out);
+	for (int i = 0; i < sn.count; i++)
+		ss_print(out, &sn.st[i], sn.now);
+	free(sn.st);
+	return 0;
+}
+
+/* Release the pause, and say what comes next (if the stack stops again soon). */
+static int net_ctl_step(struct net *n, FILE *out)
+{
+	char what[512];
+	long seq = step_release(&n->step, what, sizeof(what));
+
+	if (seq == -EINVAL)
+		fprintf(out, "not in step mode (start the program with --step)");
+	else if (seq == -EAGAIN)
+		fprintf(out, "not paused: the stack waits for the network or its app");
+	if (seq < 0)
+		return -1;
+	fprintf(out, "did: %s\n", what);
+	switch (step_next(&n->step, (unsigned long)seq, 300, what, sizeof(what))) {
+	case 1:
+		fprintf(out, "next: %s\n", what);
+		break;
+	case 0:
+		fprintf(out, "running (waits for the network or its app)\n");
+		break;
+	default:
+		fprintf(out, "step mode ended\n");
+	}
+	return 0;
+}
+
+static int net_control(void *ctx, const char *cmd, FILE *out)
+{
+	struct net *n = ctx;
+
+	if (!strcmp(cmd, "status"))
+		return net_ctl_status(n, out);
+	if (!strcmp(cmd, "step"))
+		return net_ctl_step(n, out);
+	if (!strcmp(cmd, "continue") && step_end(&n->step) == 0) {
+		fprintf(out, "step mode ended: the stack runs on\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "continue"))
+		fprintf(out, "not in step mode");
+	else
+		fprintf(out, "unknown command %s (status, step or continue)", cmd);
+	return -1;
 }

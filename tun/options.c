@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
+#include "step.h"
 
 void net_options_default(struct net_options *o)
 {
@@ -43,6 +44,9 @@ void net_usage_common(FILE *f)
 	      "  --abort-on-overflow RST a handshake that finds the accept queue full (else wait)\n"
 	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
 	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
+	      "  --step[=segment]    pause before every state transition (and every TCP segment\n"
+	      "                      sent or taken) until Enter or `tuntcp-ss step`;\n"
+	      "                      c Enter or `tuntcp-ss continue` ends step mode\n"
 	      "  -h, --help          this help\n"
 	      "Link impairments, done by the stack itself (no netem needed). Each applies to\n"
 	      "both directions unless its value starts with in: (packets the stack receives)\n"
@@ -164,6 +168,11 @@ static int net_value_option(struct net_options *o, int c, const char *arg, const
 		if (strcmp(arg, "text") && strcmp(arg, "json"))
 			net_bad_usage(prog, "--log-format: text or json, not %s", arg);
 		o->log_json = !strcmp(arg, "json");
+		return 1;
+	case NET_OPT_STEP:
+		if (arg && strcmp(arg, "state") && strcmp(arg, "segment"))
+			net_bad_usage(prog, "--step: state (the default) or segment, not %s", arg);
+		o->step = arg && !strcmp(arg, "segment") ? STEP_SEGMENT : STEP_STATE;
 		return 1;
 	case NET_OPT_PCAP_FORMAT:
 		if (strcmp(arg, "pcapng") && strcmp(arg, "pcap"))

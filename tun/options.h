@@ -1,7 +1,8 @@
 /* options.h - the command-line options every app shares: the network's
- * (--tun, --ip, --mtu, --msl, ...), the core's switches (--nodelay, ...) and the
- * link's impairments (--loss, --rule, ...: impair_option reads them into one
- * impair_conf per direction), gathered in a struct net_options for net_start.
+ * (--tun, --ip, --mtu, --msl, ...), the core's switches (--nodelay, ...), step mode
+ * (--step) and the link's impairments (--loss, --rule, ...: impair_option reads
+ * them into one impair_conf per direction), gathered in a struct net_options for
+ * net_start.
  * Also the small parsers the apps use for their own options and arguments.
  * Entry points: net_options_default, net_getopt (or net_option), net_usage_common,
  * net_bad_usage, net_args_host_port, net_parse_uint, net_parse_addr, net_addr_str. */
@@ -31,6 +32,7 @@ struct net_options {
 	int no_syncookies;         /* --no-syncookies: drop SYNs when the half-open queue is full */
 	int abort_on_overflow;     /* --abort-on-overflow: RST the ACK that finds the accept queue full */
 	int stats;                 /* --stats: print the counters on exit (SIGUSR1: any time) */
+	int step;                  /* --step[=segment]: enum step_mode (step.h), 0 off */
 	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
 	int impair_seed_set;       /* --impair-seed N; default: random, printed */
 };
@@ -39,7 +41,8 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_ISN, NET_OPT_PCAP, NET_OPT_LOG, NET_OPT_NODELAY, NET_OPT_NO_DELAYED_ACK,
        NET_OPT_LOSS, NET_OPT_DELAY, NET_OPT_JITTER, NET_OPT_REORDER, NET_OPT_DUP,
        NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE, NET_OPT_NO_SYNCOOKIES,
-       NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT };
+       NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT,
+       NET_OPT_STEP };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -65,6 +68,7 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "no-syncookies", no_argument, 0, NET_OPT_NO_SYNCOOKIES }, \
 	{ "abort-on-overflow", no_argument, 0, NET_OPT_ABORT_ON_OVERFLOW }, \
 	{ "stats", no_argument, 0, NET_OPT_STATS }, \
+	{ "step", optional_argument, 0, NET_OPT_STEP }, \
 	{ "verbose", no_argument, 0, 'v' }, \
 	{ "help", no_argument, 0, 'h' }
 #define NET_SHORT_OPTIONS "vh"
