@@ -69,6 +69,7 @@ struct tcp_status {
 	int child;                     /* 0, or a listener's child nobody accepted yet:
 	                                  1 half-open (in its synq), 2 waiting for accept() */
 	int rtt_valid;                 /* srtt_us and rttvar_us hold a measurement */
+	int synchronized;              /* the handshake completed (whatever the state is now) */
 	uint32_t mss;                  /* SMSS: the peer's MSS, bounded by ours */
 	int backlog;                   /* a listener: listen()'s backlog (clamped, >= 1), else 0 */
 	int synq_len, synq_max;        /* a listener: half-open children, and the limit */

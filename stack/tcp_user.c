@@ -222,7 +222,7 @@ int tcp_close(struct stack *s, uint64_t now, int h)
 	} else if (tcb->state == TCP_SYN_SENT) {
 		tcp_set_state(s, tcb, TCP_CLOSED, "CLOSE", "3.10.4");
 	} else if (tcb->rcv.q.len) {                  /* RFC 2525 2.17, as Linux */
-		tcp_abort_conn(s, tcb, "CLOSE with unread data, sent RST", "3.10.4");
+		tcp_abort_conn(s, tcb, "CLOSE with unread data, sent RST", "3.6.1");
 	} else if (tcb->state != TCP_CLOSED) {
 		tcp_queue_fin(s, tcb);
 	}
@@ -331,6 +331,7 @@ static void status_fill(const struct tcb *tcb, struct tcp_status *st)
 		.in_recovery = tcb->cc.in_recovery, .ooo_pieces = tcb->rcv.n_ooo,
 		.handle = tcb->handle, .user_held = tcb->user_ref, .user_closed = tcb->user_closed,
 		.child = status_child(tcb), .rtt_valid = tcb->rtt.valid, .mss = tcb->snd.mss,
+		.synchronized = tcb->snd.syn_acked && !tcb->listen,
 		.rexmt_at = tcb->timer.rexmt, .persist_at = tcb->timer.persist,
 		.timewait_at = tcb->timer.timewait, .delack_at = tcb->timer.delack,
 		.rexmt_count = tcb->timer.rexmt_count, .probes = tcb->timer.probes,

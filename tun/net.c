@@ -484,7 +484,8 @@ int net_connect(struct net *n, uint32_t addr, uint16_t port)
 		net_kick(n);
 		while ((st = net_status(n, fd)).state == TCP_SYN_SENT || st.state == TCP_SYN_RECEIVED)
 			pthread_cond_wait(&n->cond, &n->lock);
-		if (st.state == TCP_CLOSED) {
+		if (st.state == TCP_CLOSED && !st.synchronized) {   /* else: connected, then reset:
+		                                                      the next call reports it */
 			tcp_release(n->s, now_us(), fd);
 			fd = st.error ? st.error : -ECONNREFUSED;
 		}
@@ -600,6 +601,7 @@ static void net_print_counters(struct net *n, FILE *f)
 				i >= STAT_DROP_FIRST ? "dropped: " : "", stat_name((enum stat_id)i));
 	net_print_impair(n->imp_in, f);
 	net_print_impair(n->imp_out, f);
+	log_print_ended(&n->log, f);
 }
 
 /* ---- what tuntcp-ss sees (the control thread) ---- */
