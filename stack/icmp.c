@@ -15,7 +15,7 @@ static void icmp_echo_reply(struct stack *s, const struct ip_pkt *ip)
 	stack_emit(s, icmp_build_echo_reply(s->out, ip, s->ip_id++), NULL, 0);
 }
 
-/* An error: it must quote a TCP segment from us; the connection does the rest. */
+/* An error: it must quote a TCP segment from us; the connection does the rest (MUST-54). */
 static int icmp_error_input(struct stack *s, const struct ip_pkt *ip)
 {
 	struct icmp_err e;
@@ -42,7 +42,7 @@ void icmp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, si
 	else if (type == ICMP_UNREACH || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAM_PROBLEM)
 		reason = icmp_error_input(s, ip);
 	else if (type == ICMP_QUENCH)
-		reason = STAT_DROP_ICMP_QUENCH;
+		reason = STAT_DROP_ICMP_QUENCH;   /* silently (MUST-55) */
 	else
 		reason = STAT_DROP_ICMP_TYPE;   /* echo replies, redirects, timestamps, ... */
 	if (reason)

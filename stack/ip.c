@@ -4,7 +4,7 @@
 
 /* RFC 1122 3.2.1.3: a source in 0/8 ("this network") or 127/8 (loopback, never
  * from outside the host), a broadcast (limited, or our subnet's when its prefix is
- * known), multicast, or ourselves is bogus. */
+ * known), multicast, or ourselves is bogus (RFC 9293 MUST-63). */
 static bool ip_src_bogus(const struct stack *s, uint32_t src)
 {
 	int p = s->cfg.prefix;
@@ -23,7 +23,7 @@ void ip_input(struct stack *s, const uint8_t *pkt, size_t len)
 	if (reason)
 		goto drop;
 	reason = STAT_DROP_IP_NOT_US;
-	if (ip.dst != s->cfg.addr)
+	if (ip.dst != s->cfg.addr)         /* broadcast and multicast too (MUST-57) */
 		goto drop;
 	reason = STAT_DROP_IP_SRC;
 	if (ip_src_bogus(s, ip.src))

@@ -90,9 +90,9 @@ struct stack *stack_new(const struct stack_config *cfg, const struct stack_env *
 		s->cfg.rcvbuf = TCP_RCVBUF;
 	if (!s->cfg.msl_ms)
 		s->cfg.msl_ms = TCP_DEFAULT_MSL_MS;
-	s->mss = (uint16_t)(s->cfg.mtu - IP_HDR_LEN - TCP_HDR_LEN);
+	s->mss = (uint16_t)(s->cfg.mtu - IP_HDR_LEN - TCP_HDR_LEN);   /* MMS_R - 20 (MUST-67) */
 	s->ip_id = (uint16_t)env->rand(env->ctx);
-	for (int i = 0; i < 16; i += 4) {            /* RFC 6528: secrets drawn once per run */
+	for (int i = 0; i < 16; i += 4) {            /* RFC 6528: secrets, once per run (MUST-9) */
 		put32(s->isn_key + i, env->rand(env->ctx));
 		put32(s->cookie_key + i, env->rand(env->ctx));
 	}

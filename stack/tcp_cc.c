@@ -72,7 +72,7 @@ enum cc_action tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
 		return CC_NONE;
 	}
 	if (tcb->cc.cwnd < tcb->cc.ssthresh)
-		cc_grow(tcb, MIN(acked, smss));                 /* slow start */
+		cc_grow(tcb, MIN(acked, smss));                 /* slow start (MUST-19) */
 	else
 		cc_grow(tcb, MAX(1u, smss * smss / tcb->cc.cwnd)); /* congestion avoidance */
 	if (before < tcb->cc.ssthresh && tcb->cc.cwnd >= tcb->cc.ssthresh)

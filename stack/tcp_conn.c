@@ -109,7 +109,8 @@ void tcb_maybe_free(struct stack *s, struct tcb *tcb)
 }
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a
- * clock ticking every 4 us, F SipHash-2-4 keyed by a secret drawn once per run:
+ * clock ticking every 4 us (MUST-8), F SipHash-2-4 keyed by a secret drawn once per
+ * run (SHLD-1, MUST-9):
  * a new connection of the same 4-tuple starts higher than the last one did, and
  * nobody who cannot see the secret can guess another 4-tuple's ISN. `--isn N`
  * fixes it for reproducible captures. */

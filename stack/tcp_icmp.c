@@ -92,7 +92,7 @@ static void tcp_pmtu_reduce(struct stack *s, struct tcb *tcb, const struct icmp_
 static void tcp_icmp_act(struct stack *s, struct tcb *tcb, const struct icmp_meaning *m)
 {
 	if (tcb->state == TCP_SYN_SENT || (tcb->state == TCP_SYN_RECEIVED && !tcb->passive)) {
-		tcp_fail(s, tcb, -m->err, m->cause, "3.9.2.2");
+		tcp_fail(s, tcb, -m->err, m->cause, "3.9.2.2");   /* SHLD-26, while connecting */
 	} else if (tcb->state == TCP_SYN_RECEIVED && m->hard) {
 		tcp_set_state(s, tcb, TCP_LISTEN, m->cause, "3.9.2.2");
 	} else {
@@ -101,7 +101,8 @@ static void tcp_icmp_act(struct stack *s, struct tcb *tcb, const struct icmp_mea
 	}
 }
 
-/* An ICMP error quoting a TCP segment we sent (icmp.c has checked the quote). */
+/* An ICMP error quoting a TCP segment we sent (icmp.c has checked the quote): to the
+ * connection it names (MUST-54). */
 int tcp_icmp_error(struct stack *s, const struct icmp_err *e)
 {
 	struct tcb *tcb = tcb_lookup(s, e->dst, e->dport, e->sport);

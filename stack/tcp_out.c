@@ -22,9 +22,9 @@ uint32_t tcp_adv_left(const struct tcb *tcb)
 	return SEQ_GT(tcb->rcv.adv, tcb->rcv.nxt) ? tcb->rcv.adv - tcb->rcv.nxt : 0;
 }
 
-/* The window to advertise (3.8.6.2.2, receiver's SWS avoidance): its right edge
- * moves only by a useful step, min(half the buffer, MSS). (Free space is never
- * below what is left: data that arrives takes both down alike.) */
+/* The window to advertise (3.8.6.2.2, receiver's SWS avoidance, MUST-39): its right
+ * edge moves only by a useful step, min(half the buffer, MSS), and never back (SHLD-14).
+ * (Free space is never below what is left: data that arrives takes both down alike.) */
 uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb)
 {
 	uint32_t free = tcp_rcv_wnd(s, tcb), step = MIN(tcb->rcv.q.cap / 2, s->mss);
@@ -68,6 +68,7 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 	struct seg sg = {
 		.src = tcb->laddr, .dst = tcb->raddr, .sport = tcb->lport, .dport = tcb->rport,
 		.seq = seq, .ack = (flags & TH_ACK) ? tcb->rcv.nxt : 0, .flags = flags,
+		/* the MSS option on every SYN, never on another segment (SHLD-5, MUST-65) */
 		.wnd = (uint16_t)tcp_adv_wnd(s, tcb), .mss = (flags & TH_SYN) ? s->mss : 0,
 		.dlen = dlen,
 	};
@@ -193,8 +194,9 @@ static uint32_t tcp_cwnd_now(const struct tcb *tcb)
 }
 
 /* How much of the queue, from `seq`, to send now; 0 with no FIN due: nothing.
- * The window is the smaller of the peer's and the congestion window. A short
- * segment waits (3.8.6.2.1, sender's SWS avoidance, and Nagle, 3.7.4) unless
+ * The window is the smaller of the peer's and the congestion window; one the peer
+ * shrank below `seq` leaves nothing usable (MUST-34). A short segment waits
+ * (3.8.6.2.1, sender's SWS avoidance, MUST-38; and Nagle, 3.7.4, SHLD-7) unless
  * it is all there is and nothing is unacknowledged, it fills half the largest
  * window the peer ever offered, it is a retransmission, or the persist timer
  * says enough waiting. */
@@ -207,7 +209,7 @@ static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint3
 	bool nagle_ok = s->cfg.no_nagle || tcb->fin_queued || tcb->snd.una == tcb->snd.max;
 
 	if (usable >= tcb->snd.mss)
-		return tcb->snd.mss;
+		return tcb->snd.mss;               /* a full segment whenever possible (SHLD-28) */
 	if (usable == avail && nagle_ok)
 		return usable;                     /* everything left, nothing in flight */
 	if (usable && (usable >= tcb->snd.max_wnd / 2 || SEQ_LT(seq, tcb->snd.max) || force))
@@ -216,7 +218,7 @@ static uint32_t tcp_send_len(const struct stack *s, const struct tcb *tcb, uint3
 }
 
 /* A segment at `seq` is about to leave: new data is timed (one segment at a time);
- * a retransmission is counted, and ends any timing (Karn, RFC 6298 3). */
+ * a retransmission is counted, and ends any timing (Karn, RFC 6298 3; MUST-18). */
 static void tcp_rtt_karn(struct stack *s, struct tcb *tcb, uint32_t seq)
 {
 	if (SEQ_GEQ(seq, tcb->snd.max)) {
@@ -241,7 +243,7 @@ static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, ui
 	if (seq + dlen == data_end && tcb->fin_queued && fin_ok)
 		flags |= TH_FIN;
 	if (dlen && seq + dlen == data_end)
-		flags |= TH_PSH;
+		flags |= TH_PSH;                     /* the send queue is empty now (MUST-61) */
 	if ((flags & TH_FIN) && !tcb->sum.first_fin)
 		tcb->sum.first_fin = 1;              /* we close first */
 	if (dlen && tcb->state == TCP_CLOSE_WAIT && SEQ_GEQ(seq, tcb->snd.max))
@@ -282,7 +284,7 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb, bool force)
 
 /* Fast retransmit and NewReno's partial ACK: the first unacknowledged segment
  * again, whatever cwnd says, but only bytes sent before (up to SND.MAX), within
- * the peer's window; the FIN too if it was sent. SND.NXT stays where it is. */
+ * the peer's window (SHLD-16); the FIN too if it was sent. SND.NXT stays where it is. */
 void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
 {
 	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len, seq = tcb->snd.una;
@@ -300,7 +302,7 @@ void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
 }
 
 /* RFC 9293 3.8.6.1: data waits, nothing is in flight to bring an ACK, and the
- * window is zero (probe it) or too small to be worth a segment (send into it
+ * window is zero (probe it: MUST-36) or too small to be worth a segment (send into it
  * later anyway): the persist timer. Also when the window shrank to zero under
  * data in flight (MUST-35), once the retransmission timer has given its turn up. */
 static void tcp_persist_check(struct stack *s, struct tcb *tcb)
@@ -310,7 +312,7 @@ static void tcp_persist_check(struct stack *s, struct tcb *tcb)
 
 	if (waiting && !tcb->timer.rexmt) {
 		if (!tcb->timer.persist_ms)
-			tcb->timer.persist_ms = tcb->timer.rto_ms;
+			tcb->timer.persist_ms = tcb->timer.rto_ms;   /* one RTO first (SHLD-29) */
 		if (!tcb->timer.persist)
 			tcb->timer.persist = s->now + (uint64_t)tcb->timer.persist_ms * 1000;
 	} else {
@@ -329,7 +331,7 @@ static void tcp_output_all(struct stack *s, struct tcb *tcb, bool force)
 	while (tcp_output_one(s, tcb, force))
 		sent = true;
 	if (!sent && tcb->ack_now && tcb->state != TCP_SYN_SENT)
-		tcp_send_ack(s, tcb);
+		tcp_send_ack(s, tcb);                /* else the ACK rode on data (MUST-58) */
 	tcp_persist_check(s, tcb);
 }
 

@@ -83,7 +83,7 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 		break;
 	case TCP_TIME_WAIT:
 		tcb->timer.rexmt = tcb->timer.persist = tcb->timer.delack = 0;
-		tcb->timer.timewait = s->now + twait;
+		tcb->timer.timewait = s->now + twait;   /* 2*MSL (MUST-13) */
 		break;
 	case TCP_LISTEN:
 		if (!tcb->passive)
@@ -102,7 +102,8 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 	}
 }
 
-/* The connection ends with an error the user will see (-ECONNRESET, ...). */
+/* The connection ends with an error the user will see (-ECONNRESET, ...): aborted,
+ * not closed (MUST-12). */
 void tcp_fail(struct stack *s, struct tcb *tcb, int err, const char *cause, const char *rfc)
 {
 	tcb->error = err;

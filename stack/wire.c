@@ -70,12 +70,12 @@ int ip_parse(struct ip_pkt *ip, const uint8_t *pkt, size_t len)
 	ip->proto = pkt[9];
 	ip->src = get32(pkt + 12);
 	ip->dst = get32(pkt + 16);
-	ip->payload = pkt + ihl;             /* IP options are skipped, not interpreted */
+	ip->payload = pkt + ihl;             /* IP options are skipped, not interpreted (MUST-50) */
 	ip->payload_len = total - ihl;
 	return 0;
 }
 
-/* RFC 9293 3.2: an option is one byte (EOL, NOP) or kind, length, value. */
+/* RFC 9293 3.2: an option is one byte (EOL, NOP) or kind, length, value (MUST-68). */
 int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o)
 {
 	assert(off < len);
@@ -96,9 +96,10 @@ int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o)
 static const uint8_t opt_len[9] = { [TCP_OPT_MSS] = 4, [TCP_OPT_WSCALE] = 3,
 				    [TCP_OPT_SACK_OK] = 2, [TCP_OPT_TS] = 10 };
 
-/* RFC 9293 3.2: only MSS is used here; unknown kinds are skipped, nothing after EOL
- * is read. An option of length 0 or 1, one running past the header, or a known kind
- * of the wrong length drops the segment (counted): MUST-64 asks only that it be survived. */
+/* RFC 9293 3.2: only MSS is used here; unknown kinds are skipped (MUST-6), nothing
+ * after EOL is read. Options are walked byte by byte, so one may start anywhere
+ * (MUST-64). An option of length 0 or 1, one running past the header, or a known kind
+ * of the wrong length drops the segment (counted): MUST-7 asks only that it be survived. */
 static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 {
 	struct tcp_opt o;
@@ -129,7 +130,7 @@ int tcp_parse(struct seg *sg, const struct ip_pkt *ip)
 	if (off < TCP_HDR_LEN || off > len)
 		return STAT_DROP_TCP_OFF;
 	if (tcp_cksum(ip->src, ip->dst, p, len) != 0)
-		return STAT_DROP_TCP_CSUM;
+		return STAT_DROP_TCP_CSUM;           /* MUST-3 */
 	memset(sg, 0, sizeof(*sg));
 	sg->src = ip->src;
 	sg->dst = ip->dst;
@@ -140,10 +141,11 @@ int tcp_parse(struct seg *sg, const struct ip_pkt *ip)
 	sg->seq = get32(p + 4);
 	sg->ack = get32(p + 8);
 	sg->flags = p[13];
-	sg->wnd = get16(p + 14);
+	sg->wnd = get16(p + 14);             /* unsigned (MUST-1) */
 	sg->up = get16(p + 18);
 	sg->data = p + off;
 	sg->dlen = (uint32_t)(len - off);
+	/* the options of every segment, not just a SYN's (MUST-5) */
 	return tcp_parse_options(sg, p + TCP_HDR_LEN, off - TCP_HDR_LEN);
 }
 
@@ -180,12 +182,12 @@ size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id)
 	put16(t + 18, 0);                    /* urgent pointer: not implemented */
 	if (sg->mss) {
 		t[20] = 2;
-		t[21] = 4;
+		t[21] = 4;                   /* its length (MUST-68): one 32-bit word, no padding */
 		put16(t + 22, sg->mss);
 	}
 	if (sg->dlen && sg->data != t + hlen)
 		memcpy(t + hlen, sg->data, sg->dlen);
-	put16(t + 16, tcp_cksum(sg->src, sg->dst, t, tlen));
+	put16(t + 16, tcp_cksum(sg->src, sg->dst, t, tlen));   /* MUST-2 */
 	ip_build(buf, sg->src, sg->dst, IPPROTO_TCP_, IP_HDR_LEN + tlen, ip_id);
 	return IP_HDR_LEN + tlen;
 }

@@ -58,6 +58,7 @@ START_TEST(fin_wait_2_fin_is_acked_and_enters_time_wait)
 }
 END_TEST
 
+/* MUST-13 */
 START_TEST(time_wait_enters_closed_after_exactly_2msl)
 {
 	h_goto(h, TCP_TIME_WAIT);
@@ -179,6 +180,7 @@ START_TEST(fin_wait_1_fin_without_ack_of_fin_enters_closing)
 }
 END_TEST
 
+/* MUST-13 */
 START_TEST(closing_ack_of_fin_enters_time_wait_then_closed_after_2msl)
 {
 	h_goto(h, TCP_CLOSING);
@@ -231,6 +233,7 @@ END_TEST
 
 /* Half-close: shutdown(SHUT_WR), then the peer goes on sending (3.6.1) */
 
+/* MAY-1 */
 START_TEST(fin_wait_2_after_shutdown_still_receives_and_delivers_data)
 {
 	h_fin_wait_1_by_shutdown(h);
@@ -295,6 +298,7 @@ END_TEST
 
 /* End of stream */
 
+/* MUST-12 */
 START_TEST(close_wait_recv_returns_0_at_end_of_stream)
 {
 	h_goto(h, TCP_CLOSE_WAIT);
@@ -399,6 +403,7 @@ END_TEST
 
 /* Closing with data the user never reads (3.6.1; RFC 2525 2.17; as Linux) */
 
+/* SHLD-3 */
 START_TEST(established_close_with_unread_data_sends_rst_and_enters_closed)
 {
 	h_passive_established(h);
@@ -413,6 +418,7 @@ START_TEST(established_close_with_unread_data_sends_rst_and_enters_closed)
 }
 END_TEST
 
+/* SHLD-3 */
 START_TEST(close_wait_close_with_unread_data_sends_rst_and_enters_closed)
 {
 	h_passive_established(h);
@@ -426,6 +432,7 @@ START_TEST(close_wait_close_with_unread_data_sends_rst_and_enters_closed)
 }
 END_TEST
 
+/* SHLD-3 */
 START_TEST(fin_wait_2_data_after_close_is_answered_by_rst)
 {
 	h_goto(h, TCP_FIN_WAIT_2);                                /* by close(): nobody reads */
@@ -436,6 +443,7 @@ START_TEST(fin_wait_2_data_after_close_is_answered_by_rst)
 }
 END_TEST
 
+/* MAY-1 */
 START_TEST(fin_wait_1_data_after_close_is_answered_by_rst)
 {
 	h_goto(h, TCP_FIN_WAIT_1);

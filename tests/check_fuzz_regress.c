@@ -46,7 +46,8 @@ END_TEST
 
 /* The same through the peer's window: it offers 100 bytes, the stack sends 100
  * (the override timeout of sender SWS avoidance) and holds the rest. Three
- * duplicate ACKs resend those 100 bytes, not a full MSS past the window. */
+ * duplicate ACKs resend those 100 bytes, not a full MSS past the window.
+ * (SHLD-16, MUST-38) */
 START_TEST(established_fast_retransmit_stays_inside_the_peer_window)
 {
 	static char d[3001];
@@ -153,7 +154,7 @@ static void peer_sends_with_options(struct harness *hh, const uint8_t *opt, size
 
 /* RFC 9293 3.1 (MUST-7): an illegal option length must be survived. The stack
  * drops such a segment and counts it, in every state alike: no answer (not even
- * a RST to a closed port), no state change, no data delivered. */
+ * a RST to a closed port), no state change, no data delivered (MUST-5). */
 START_TEST(every_state_segment_with_malformed_options_is_dropped_and_counted)
 {
 	static const struct { uint8_t len, b[8]; } opts[] = {

@@ -32,6 +32,7 @@ START_TEST(closed_connect_sends_syn_and_syn_ack_establishes)
 }
 END_TEST
 
+/* MUST-60 */
 START_TEST(data_flows_both_ways_in_established)
 {
 	char buf[64];
@@ -48,6 +49,7 @@ START_TEST(data_flows_both_ways_in_established)
 }
 END_TEST
 
+/* MUST-10 */
 START_TEST(syn_sent_syn_without_ack_enters_syn_received_simultaneous_open)
 {
 	h_goto(h, TCP_SYN_SENT);

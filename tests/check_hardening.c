@@ -70,7 +70,8 @@ static void ack_from(uint16_t sport, uint32_t seq, uint32_t ack)
 
 /* ---- options ---- */
 
-/* Each option that lies about its length: the segment is dropped, counted, unanswered. */
+/* Each option that lies about its length: the segment is dropped, counted, unanswered.
+ * (MUST-68, MUST-7) */
 START_TEST(options_with_bad_lengths_drop_the_segment)
 {
 	static const uint8_t bad[][8] = {
@@ -96,7 +97,8 @@ START_TEST(options_with_bad_lengths_drop_the_segment)
 }
 END_TEST
 
-/* Odd but well-formed options: answered as RFC 9293 and RFC 7323 say. */
+/* Odd but well-formed options: answered as RFC 9293 and RFC 7323 say.
+ * (MUST-4, MUST-6, MUST-68, MUST-64) */
 START_TEST(options_odd_values_are_survived)
 {
 	static const uint8_t ws15[] = { 3, 3, 15, 1 }, ws255[] = { 1, 3, 3, 255 };
@@ -118,7 +120,7 @@ START_TEST(options_odd_values_are_survived)
 }
 END_TEST
 
-/* MSS 0 means no MSS (536, as Linux); MSS 1 is raised to the floor of 48. */
+/* MSS 0 means no MSS (536, as Linux); MSS 1 is raised to the floor of 48 (MUST-15). */
 START_TEST(options_mss_of_0_and_1)
 {
 	static const uint8_t mss0[] = { 2, 4, 0, 0 }, mss1[] = { 2, 4, 0, 1 };
@@ -205,6 +207,7 @@ END_TEST
 
 /* ---- RFC 6528 ISNs ---- */
 
+/* SHLD-1 */
 START_TEST(siphash_matches_the_paper)
 {
 	uint8_t key[16], msg[15];
@@ -226,7 +229,8 @@ static uint32_t isn_for(uint16_t sport)
 }
 
 /* ISN = M + F(4-tuple, secret): the same 4-tuple later is M (4 us ticks) higher;
- * another 4-tuple is unrelated; another run (another secret) is unrelated. */
+ * another 4-tuple is unrelated; another run (another secret) is unrelated.
+ * (MUST-8, SHLD-1, MUST-9) */
 START_TEST(isn_is_a_clock_plus_a_keyed_hash_of_the_4_tuple)
 {
 	uint32_t a, a2, b, other;
@@ -351,6 +355,7 @@ END_TEST
 
 /* ---- SYN cookies ---- */
 
+/* SHLD-5 */
 START_TEST(syncookies_answer_when_the_half_open_queue_is_full)
 {
 	struct seg sa;

@@ -67,6 +67,7 @@ static void syn_sent(void)
 
 /* ---- SYN-SENT: the attempt is aborted, with Linux's errno ---- */
 
+/* MUST-54 */
 START_TEST(syn_sent_port_unreachable_refuses_the_connection_at_once)
 {
 	syn_sent();
@@ -80,7 +81,7 @@ START_TEST(syn_sent_port_unreachable_refuses_the_connection_at_once)
 }
 END_TEST
 
-/* Linux's icmp_err_convert: the errno of each destination-unreachable code. */
+/* Linux's icmp_err_convert: the errno of each destination-unreachable code (SHLD-26). */
 START_TEST(syn_sent_every_unreachable_code_aborts_with_the_errno_linux_reports)
 {
 	static const int want[16] = {
@@ -134,6 +135,7 @@ START_TEST(syn_sent_icmp_quoting_another_sequence_number_is_dropped)
 }
 END_TEST
 
+/* MUST-54 */
 START_TEST(icmp_for_another_connection_or_not_from_us_is_dropped)
 {
 	uint8_t seg[IP_HDR_LEN + TCP_HDR_LEN + 1460];
@@ -169,6 +171,7 @@ END_TEST
 
 /* ---- synchronized states: soft errors (MUST-56, SHLD-25) ---- */
 
+/* MUST-47, MUST-56, SHLD-25 */
 START_TEST(established_unreachable_is_a_soft_error_the_connection_goes_on)
 {
 	struct tcp_status st;
@@ -188,6 +191,7 @@ START_TEST(established_unreachable_is_a_soft_error_the_connection_goes_on)
 }
 END_TEST
 
+/* SHLD-25 */
 START_TEST(established_soft_error_is_reported_instead_of_etimedout)
 {
 	h_passive_established(h);
@@ -275,6 +279,7 @@ END_TEST
 
 /* ---- a passive half-open child ---- */
 
+/* SHLD-26 */
 START_TEST(syn_received_passive_child_is_dropped_on_a_hard_error_only)
 {
 	uint8_t seg[IP_HDR_LEN + TCP_HDR_LEN + 1460];

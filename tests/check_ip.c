@@ -27,6 +27,7 @@ static void fix_ip_cksum(uint8_t *p)
 	put16(p + 10, inet_fold(inet_sum(p, (size_t)(p[0] & 15) * 4, 0)));
 }
 
+/* MUST-2 */
 START_TEST(checksum_matches_rfc1071_example)
 {
 	/* RFC 1071 section 3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
@@ -132,6 +133,7 @@ START_TEST(ip_fragment_is_dropped)
 }
 END_TEST
 
+/* MUST-57 */
 START_TEST(ip_not_our_address_is_dropped)
 {
 	uint8_t p[64];
@@ -142,6 +144,7 @@ START_TEST(ip_not_our_address_is_dropped)
 }
 END_TEST
 
+/* MUST-63 */
 START_TEST(ip_broadcast_source_is_dropped)
 {
 	uint8_t p[64];
@@ -152,7 +155,7 @@ START_TEST(ip_broadcast_source_is_dropped)
 }
 END_TEST
 
-/* RFC 1122 3.2.1.3: sources in 0/8, 127/8, multicast, and our own address */
+/* RFC 1122 3.2.1.3: sources in 0/8, 127/8, multicast, and our own address (MUST-63) */
 START_TEST(ip_bogus_sources_are_dropped)
 {
 	static const uint8_t src[][4] = { { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, { 127, 0, 0, 1 },
@@ -184,6 +187,7 @@ START_TEST(ip_unknown_protocol_is_dropped)
 }
 END_TEST
 
+/* MUST-50 */
 START_TEST(ip_options_are_skipped_and_the_payload_still_served)
 {
 	uint8_t p[64], q[64];
@@ -209,6 +213,7 @@ START_TEST(icmp_bad_checksum_is_dropped)
 }
 END_TEST
 
+/* MUST-3 */
 START_TEST(tcp_bad_checksum_is_dropped_without_answer)
 {
 	uint8_t p[64];
@@ -238,6 +243,7 @@ static size_t syn_with_options(uint8_t *p, const uint8_t *opt, size_t olen)
 	return n + olen;
 }
 
+/* MUST-7 */
 START_TEST(tcp_option_length_zero_or_past_header_is_dropped)
 {
 	uint8_t p[128];
@@ -261,6 +267,7 @@ START_TEST(tcp_mss_option_with_wrong_length_is_dropped)
 }
 END_TEST
 
+/* MUST-4, MUST-14, MUST-64, SHLD-28 */
 START_TEST(tcp_mss_option_limits_what_the_stack_sends)
 {
 	uint8_t p[128];

@@ -111,6 +111,7 @@ static void established_with_rtt(uint64_t rtt_ms)
 
 /* ---- RFC 6298: the retransmission timeout ---- */
 
+/* MUST-18 */
 START_TEST(rto_first_sample_is_srtt_plus_4_rttvar)
 {
 	struct tcp_status st;
@@ -145,6 +146,7 @@ START_TEST(rtt_samples_and_rto_changes_are_in_the_trace)
 }
 END_TEST
 
+/* MUST-18 */
 START_TEST(rto_later_samples_are_smoothed)
 {
 	struct tcp_status st;
@@ -183,7 +185,7 @@ START_TEST(rto_has_a_floor_of_200_ms)
 END_TEST
 
 /* Karn: the ACK of a retransmitted segment may be for either copy: no sample,
- * and the backed-off RTO stays until a segment sent once is acknowledged. */
+ * and the backed-off RTO stays until a segment sent once is acknowledged (MUST-18). */
 START_TEST(rto_karn_no_sample_from_a_retransmission_backoff_kept)
 {
 	struct tcp_status st;
@@ -207,6 +209,7 @@ START_TEST(rto_karn_no_sample_from_a_retransmission_backoff_kept)
 }
 END_TEST
 
+/* MUST-19, MUST-20 */
 START_TEST(rto_backs_off_by_doubling_then_gives_up_with_etimedout)
 {
 	uint64_t rto = 300, total = 0;
@@ -231,7 +234,7 @@ START_TEST(rto_backs_off_by_doubling_then_gives_up_with_etimedout)
 }
 END_TEST
 
-/* RFC 6298 3: a SYN,ACK sent again (for a duplicate SYN) gives no sample. */
+/* RFC 6298 3: a SYN,ACK sent again (for a duplicate SYN) gives no sample (MUST-18). */
 START_TEST(rto_karn_syn_ack_sent_twice_gives_no_sample)
 {
 	h_listen(h);
@@ -269,6 +272,7 @@ END_TEST
 
 /* ---- reassembly ---- */
 
+/* SHLD-31 */
 START_TEST(reasm_segment_past_a_hole_waits_and_is_delivered_when_it_fills)
 {
 	char buf[8];
@@ -285,6 +289,7 @@ START_TEST(reasm_segment_past_a_hole_waits_and_is_delivered_when_it_fills)
 }
 END_TEST
 
+/* SHLD-31 */
 START_TEST(reasm_overlaps_and_duplicates_deliver_each_byte_once)
 {
 	h_passive_established(h);
@@ -371,6 +376,7 @@ END_TEST
 
 /* ---- delayed ACK and Nagle ---- */
 
+/* SHLD-18, MUST-40 */
 START_TEST(delack_one_segment_is_acked_after_the_delay)
 {
 	h_free(h);
@@ -386,6 +392,7 @@ START_TEST(delack_one_segment_is_acked_after_the_delay)
 }
 END_TEST
 
+/* SHLD-19, MUST-58 */
 START_TEST(delack_every_second_full_segment_is_acked_at_once)
 {
 	h_free(h);
@@ -400,6 +407,7 @@ START_TEST(delack_every_second_full_segment_is_acked_at_once)
 }
 END_TEST
 
+/* MAY-13 */
 START_TEST(delack_out_of_order_and_hole_filling_are_acked_at_once)
 {
 	h_free(h);
@@ -412,6 +420,7 @@ START_TEST(delack_out_of_order_and_hole_filling_are_acked_at_once)
 }
 END_TEST
 
+/* MUST-58 */
 START_TEST(delack_rides_on_the_reply)
 {
 	h_free(h);
@@ -427,6 +436,7 @@ START_TEST(delack_rides_on_the_reply)
 }
 END_TEST
 
+/* SHLD-7, MUST-60, SHLD-27, MAY-16 */
 START_TEST(nagle_holds_small_segments_while_data_is_unacknowledged)
 {
 	h_free(h);
@@ -452,6 +462,7 @@ START_TEST(nagle_off_sends_each_small_segment)
 }
 END_TEST
 
+/* SHLD-7 */
 START_TEST(nagle_does_not_hold_the_fin)
 {
 	h_free(h);
@@ -468,7 +479,8 @@ END_TEST
 /* ---- flow control ---- */
 
 /* 3.8.6.2.1: with the peer's window at 4000, a 1080-byte tail that would fit is
- * less than an MSS and less than half the largest window: it waits for the ACK. */
+ * less than an MSS and less than half the largest window: it waits for the ACK.
+ * (MUST-38) */
 START_TEST(sws_sender_waits_for_a_useful_window)
 {
 	h->peer_wnd = 4000;
@@ -483,6 +495,7 @@ START_TEST(sws_sender_waits_for_a_useful_window)
 }
 END_TEST
 
+/* MAY-8 */
 START_TEST(zero_window_advertised_when_the_user_stops_reading_then_updated)
 {
 	uint32_t off = 0;
@@ -503,7 +516,7 @@ START_TEST(zero_window_advertised_when_the_user_stops_reading_then_updated)
 END_TEST
 
 /* 3.8.6.2.2: after a zero window, reading more than an MSS (less than two) is
- * enough for a window update. */
+ * enough for a window update (MUST-39). */
 START_TEST(window_update_once_an_mss_is_free)
 {
 	static char buf[2000];
@@ -521,7 +534,8 @@ START_TEST(window_update_once_an_mss_is_free)
 }
 END_TEST
 
-/* A peer that keeps answering probes with a zero window is alive: no give-up. */
+/* A peer that keeps answering probes with a zero window is alive: no give-up.
+ * (MUST-36, MUST-37, SHLD-30) */
 START_TEST(persist_connection_survives_while_probes_are_answered)
 {
 	h_passive_established(h);
@@ -544,6 +558,7 @@ END_TEST
 
 /* ---- congestion control ---- */
 
+/* MUST-19 */
 START_TEST(cc_initial_window_then_slow_start)
 {
 	h_passive_established(h);
@@ -562,7 +577,7 @@ START_TEST(cc_initial_window_then_slow_start)
 END_TEST
 
 /* RFC 5681 3.1: a timeout halves ssthresh (of the flight) and cwnd is one
- * segment; then slow start up to ssthresh and congestion avoidance past it. */
+ * segment; then slow start up to ssthresh and congestion avoidance past it (MUST-19). */
 START_TEST(cc_timeout_then_slow_start_then_congestion_avoidance)
 {
 	h_passive_established(h);

@@ -90,7 +90,8 @@ START_TEST(established_after_2pow32_minus_1_bytes_sent_data_still_flows)
 END_TEST
 
 /* The peer shrinks its window to zero with data in flight. RFC 9293 3.8.6
- * MUST-35: the window must still be probed, so the connection cannot stall. */
+ * MUST-35: the window must still be probed, so the connection cannot stall; and the
+ * shrinking is survived (MUST-34). */
 START_TEST(established_window_shrinks_to_zero_with_data_in_flight_is_still_probed)
 {
 	h_passive_established(h);
@@ -130,7 +131,8 @@ START_TEST(fin_wait_2_orphan_is_freed_after_a_timeout)
 END_TEST
 
 /* RFC 5961 5.2 (and RFC 9293 3.10.7.4 fifth): an ACK below SND.UNA - MAX.SND.WND
- * is not acceptable: discard the segment (its data is not delivered), send an ACK. */
+ * is not acceptable: discard the segment (its data is not delivered), send an ACK.
+ * (MAY-12) */
 START_TEST(established_data_with_ack_far_below_snd_una_is_discarded)
 {
 	char buf[64];

@@ -121,6 +121,7 @@ END_TEST
 
 /* SYN-RECEIVED (3.10.7.4 second) */
 
+/* MUST-11 */
 START_TEST(syn_received_passive_rst_returns_to_listen_and_listener_keeps_working)
 {
 	h_goto(h, TCP_SYN_RECEIVED);
@@ -140,6 +141,7 @@ START_TEST(syn_received_passive_rst_returns_to_listen_and_listener_keeps_working
 }
 END_TEST
 
+/* MUST-11 */
 START_TEST(syn_received_active_rst_enters_closed_with_econnrefused)
 {
 	h_goto(h, TCP_SYN_SENT);
@@ -168,6 +170,7 @@ END_TEST
 
 /* Synchronized states with a user (3.10.7.4 second: ECONNRESET) */
 
+/* MUST-12 */
 START_TEST(established_rst_enters_closed_and_recv_reports_econnreset_once)
 {
 	h_passive_established(h);

@@ -117,6 +117,7 @@ START_TEST(two_stacks_ping_pong_client_closes_first_and_waits_in_time_wait)
 }
 END_TEST
 
+/* MUST-10 */
 START_TEST(two_stacks_simultaneous_open_both_pass_syn_received)
 {
 	struct world w;

@@ -159,6 +159,7 @@ END_TEST
 
 /* Giving up (3.8.3: R2 for the SYN, bounded data retransmissions; RFC 6298 5.5) */
 
+/* MUST-22 */
 START_TEST(syn_sent_gives_up_after_syn_retries_with_etimedout)
 {
 	char buf[8];
@@ -183,6 +184,7 @@ START_TEST(syn_sent_gives_up_after_syn_retries_with_etimedout)
 }
 END_TEST
 
+/* MUST-22 */
 START_TEST(syn_received_syn_ack_retransmitted_then_child_dropped_listener_stays)
 {
 	h_goto(h, TCP_SYN_RECEIVED);
@@ -221,6 +223,7 @@ START_TEST(established_data_is_retransmitted_after_rto_then_twice_that)
 }
 END_TEST
 
+/* MUST-20, SHLD-11 */
 START_TEST(established_data_retransmission_gives_up_with_etimedout)
 {
 	char buf[8];
@@ -347,6 +350,7 @@ END_TEST
 
 /* MSS (3.7.1) */
 
+/* MUST-14, SHLD-5, MAY-3, MUST-67 */
 START_TEST(syn_and_syn_ack_carry_mss_option)
 {
 	struct seg sg;
@@ -361,6 +365,7 @@ START_TEST(syn_and_syn_ack_carry_mss_option)
 }
 END_TEST
 
+/* MUST-14 */
 START_TEST(established_peer_mss_in_syn_ack_limits_segment_size)
 {
 	struct seg sg;
@@ -379,6 +384,7 @@ START_TEST(established_peer_mss_in_syn_ack_limits_segment_size)
 }
 END_TEST
 
+/* MUST-16, SHLD-28 */
 START_TEST(established_peer_mss_in_syn_limits_segment_size)
 {
 	fill_pattern();
@@ -391,6 +397,7 @@ START_TEST(established_peer_mss_in_syn_limits_segment_size)
 }
 END_TEST
 
+/* MUST-15 */
 START_TEST(established_no_mss_option_means_536)
 {
 	fill_pattern();
@@ -402,6 +409,7 @@ START_TEST(established_no_mss_option_means_536)
 }
 END_TEST
 
+/* MUST-16 */
 START_TEST(established_peer_mss_above_ours_is_capped_at_ours)
 {
 	fill_pattern();
@@ -415,6 +423,7 @@ END_TEST
 
 /* The receive window (3.8.6): it shrinks as data waits unread, opens when read */
 
+/* MUST-1, SHLD-14 */
 START_TEST(established_receive_window_shrinks_and_update_sent_after_read)
 {
 	uint32_t seq = IRS + 1, queued = 0;
@@ -437,6 +446,7 @@ START_TEST(established_receive_window_shrinks_and_update_sent_after_read)
 }
 END_TEST
 
+/* MAY-8 */
 START_TEST(established_zero_receive_window_refuses_data_and_acks)
 {
 	uint32_t seq = IRS + 1;
@@ -494,6 +504,7 @@ END_TEST
 
 /* The peer's zero window (3.8.6.1): stop, probe, go on when it opens */
 
+/* MUST-36, SHLD-29, SHLD-30 */
 START_TEST(established_zero_window_stops_sending_probes_then_data_flows)
 {
 	h_passive_established(h);

@@ -154,6 +154,7 @@ static struct impair_conf lossy(uint32_t loss_pct, uint32_t reorder_pct, uint32_
 	return c;
 }
 
+/* MUST-1, REC-1 */
 START_TEST(transfer_1mb_each_way_clean_link)
 {
 	struct impair_conf none = lossy(0, 0, 0);
