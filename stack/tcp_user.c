@@ -82,6 +82,8 @@ int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, u
 	s->now = now;
 	if (raddr == 0 || rport == 0)
 		return -EINVAL;
+	if (raddr == 0xffffffffu || (raddr >> 28) == 0xe)
+		return -ENETUNREACH;                 /* broadcast, multicast: as Linux (MUST-46) */
 	if (!lport && !(lport = ephemeral_port(s, raddr, rport)))
 		return -EADDRNOTAVAIL;
 	if ((tcb = tcb_lookup(s, raddr, rport, lport)) && tcb->state != TCP_CLOSED)

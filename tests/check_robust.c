@@ -310,6 +310,34 @@ START_TEST(invariant_broken_in_a_test_build_aborts)
 }
 END_TEST
 
+/* MUST-46 */
+START_TEST(closed_open_to_broadcast_or_multicast_fails_with_enetunreach)
+{
+	CHECK_EQ(h, tcp_connect(h->s, h->now, 0xffffffffu, 80, 0), -ENETUNREACH);
+	CHECK_EQ(h, tcp_connect(h->s, h->now, 0xe0000001u, 80, 0), -ENETUNREACH);
+	CHECK_EQ(h, tcp_connect(h->s, h->now, 0xefffffffu, 80, 0), -ENETUNREACH);
+	expect_nothing_sent(h);
+}
+END_TEST
+
+/* MUST-66 */
+START_TEST(established_rst_at_rcv_nxt_with_zero_window_resets)
+{
+	static char fill[100];
+	struct stack_config cfg = h_config(0);
+
+	cfg.rcvbuf = sizeof(fill);
+	h_free(h);
+	h = h_new_config(&cfg);
+	h_passive_established(h);
+	peer_sends(h, TH_ACK, IRS + 1, ISS + 1, fill, sizeof(fill));
+	CHECK_EQ(h, expect_sent(h, TH_ACK, ISS + 1, IRS + 101, 0).wnd, 0);   /* window closed */
+	peer_sends(h, TH_RST, IRS + 101, 0, NULL, 0);
+	expect_state(h, TCP_CLOSED);
+	CHECK_EQ(h, h_error(h), -ECONNRESET);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("robust");
@@ -331,6 +359,8 @@ Suite *suite(void)
 	tcase_add_test(tc, time_wait_fin_with_other_seq_does_not_restart_2msl);
 	tcase_add_test(tc, established_old_overlapping_segment_does_not_install_its_stale_window);
 	tcase_add_test(tc, syn_sent_text_on_syn_ack_is_trimmed_to_the_window);
+	tcase_add_test(tc, closed_open_to_broadcast_or_multicast_fails_with_enetunreach);
+	tcase_add_test(tc, established_rst_at_rcv_nxt_with_zero_window_resets);
 	tcase_add_test(tc, invariant_broken_in_a_release_build_is_counted_and_the_segment_dropped);
 	tcase_add_test_raise_signal(tc, invariant_broken_in_a_test_build_aborts, SIGABRT);
 	suite_add_tcase(s, tc);
