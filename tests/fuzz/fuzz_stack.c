@@ -13,14 +13,26 @@
  * An input is 2 setup bytes, then commands: an opcode byte and its operands
  * (reading past the end gives zeros); tests/fuzz/mkseeds.py writes them. The
  * driver plays the peer 10.0.0.1 (and 10.0.0.9 for raw packets and SYN floods,
- * whose streams it does not model). It keeps, per 4-tuple, what the stack sent
- * (ISS, highest sequence, last ACK and window), so segments can be built from
- * fields relative to the connection's real sequence numbers: most are acceptable,
- * and a connection goes through every state.
+ * whose streams it does not model), and routers on the path that send ICMP errors.
+ * It keeps, per 4-tuple, what the stack sent (ISS, highest sequence, last ACK and
+ * window), so segments can be built from fields relative to the connection's real
+ * sequence numbers: most are acceptable, and a connection goes through every state.
+ * ICMP errors quote segments built from the same numbers, so most name a sequence
+ * number in flight (RFC 5927) and reach the connection.
  *
  * Checks (abort() with "INVARIANT FAILED" on violation):
  *  - every packet the stack emits parses, checksums, comes from its address,
  *    fits the MTU, has no SYN with RST/FIN; no RST answers a RST (RFC 9293 MUST);
+ *    no data segment is larger than the connection's SMSS (with INTERNAL_CHECKS:
+ *    "fragmentation needed" lowers it);
+ *  - ICMP: only echo replies, to an echo request just received, and protocol
+ *    unreachable, to a valid datagram of another protocol just received from a
+ *    source that is not bogus, quoting exactly its header and first 8 bytes (as
+ *    many as fit the MTU), its checksum right, at most ICMP_RATE_BURST + 1 to one
+ *    destination in any ICMP_RATE_MS; with INTERNAL_CHECKS, an ICMP error that is
+ *    malformed or quotes a sequence number outside SND.UNA..SND.MAX changes nothing,
+ *    one in a synchronized state never ends the connection, "fragmentation needed"
+ *    lowers the SMSS to the next-hop MTU - 40 (never below 28, never up);
  *    data bytes are the ones the user wrote, in stream order; the ACK number and
  *    the right window edge never go back (no shrinking window, 3.8.6.2.2);
  *    new data stays inside the peer's window and the congestion window;
@@ -58,6 +70,10 @@
 #define US_IP    0x0a000002u
 #define PEER_IP  0x0a000001u
 #define OTHER_IP 0x0a000009u
+#define ROUTER_IP 0xc0000201u   /* 192.0.2.1, a router on the path */
+#define GW_IP    0x0a0000feu    /* 10.0.0.254, the gateway */
+#define MIN_MTU  68              /* RFC 791: every link takes 68 bytes: SMSS >= 28 */
+#define RATE_DSTS 32            /* destinations of ICMP errors whose sends are remembered */
 #define MAXT 24                 /* 4-tuples modelled */
 #define MAXH 32                 /* handles held */
 #define MAX_STEPS 400
@@ -77,7 +93,7 @@
 enum {
 	OP_RAW, OP_RAWFIX, OP_SEG, OP_TIME, OP_SEND, OP_RECV, OP_CLOSE, OP_SHUTDOWN,
 	OP_ABORT, OP_RELEASE, OP_ACCEPT, OP_CONNECT, OP_LISTEN, OP_SYN, OP_BULK, OP_PEER,
-	OP_RUN, OP_FLOOD, OP_COUNT
+	OP_RUN, OP_FLOOD, OP_ICMP, OP_PROTO, OP_SOCKERR, OP_COUNT
 };
 
 struct in { const uint8_t *p; size_t n, i; };
@@ -117,6 +133,12 @@ static struct {
 	bool synack_seen; uint32_t synack_seq;  /* the last SYN,ACK to 10.0.0.9 (cmd_flood) */
 	uint16_t synack_dport;
 	uint64_t pkts_in, pkts_out;       /* what the stack's counters must say */
+	const uint8_t *cur; size_t cur_len;   /* the packet being input (what ICMP answers) */
+	struct rate {                     /* ICMP errors sent to dst: the last BURST + 1 times */
+		uint32_t dst; int n, head;
+		uint64_t at[ICMP_RATE_BURST + 1];
+	} rate[RATE_DSTS];
+	int nrate;
 } G;
 
 static uint8_t txbuf[65536 + 300000], recvbuf[70000];   /* txbuf[k] = tx_pat(k) */
@@ -162,6 +184,74 @@ static struct tup *tup_find(uint32_t raddr, uint16_t rport, uint16_t lport, bool
 
 /* ---- env ---- */
 
+/* RFC 1122 3.2.1.3, as the stack's prefix (/24) makes it: a source nobody may answer. */
+static bool src_bogus(uint32_t a)
+{
+	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) == 0xe || a == 0xffffffffu ||
+	       a == US_IP || a == (US_IP | 0xffu);
+}
+
+/* An ICMP error to dst now: no more than ICMP_RATE_BURST + 1 in any ICMP_RATE_MS. */
+static void check_icmp_rate(uint32_t dst)
+{
+	struct rate *r = NULL;
+
+	for (int i = 0; i < RATE_DSTS && !r; i++)
+		if (G.rate[i].n && G.rate[i].dst == dst)
+			r = &G.rate[i];
+	if (!r) {                  /* a new one takes the oldest slot: forgetting weakens, never fails */
+		r = &G.rate[G.nrate++ % RATE_DSTS];
+		memset(r, 0, sizeof(*r));
+		r->dst = dst;
+	}
+	if (r->n == ICMP_RATE_BURST + 1)
+		CHECK(G.now - r->at[r->head] > ICMP_RATE_MS * 1000ull,
+		      "ICMP rate: %d errors to %08x within %llu us (at most %d in %d ms)", ICMP_RATE_BURST + 2, dst,
+		      (unsigned long long)(G.now - r->at[r->head]), ICMP_RATE_BURST + 1, ICMP_RATE_MS);
+	else
+		r->n++;
+	r->at[r->head] = G.now;
+	r->head = (r->head + 1) % (ICMP_RATE_BURST + 1);
+}
+
+/* An ICMP message the stack emitted: only in answer to the packet being input
+ * (RFC 1122 3.2.2: never to an ICMP error, a broadcast or a bogus source). */
+static void check_icmp_out(const struct ip_pkt *ip, size_t len)
+{
+	const uint8_t *p = ip->payload;
+	struct ip_pkt q;                     /* the datagram answered */
+	size_t ihl, quote;
+
+	CHECK(ip->payload_len >= 8, "emitted ICMP message of %zu bytes", ip->payload_len);
+	CHECK(inet_fold(inet_sum(p, ip->payload_len, 0)) == 0, "emitted ICMP type %u: bad checksum", p[0]);
+	CHECK(G.cur && ip_parse(&q, G.cur, G.cur_len) == 0, "ICMP type %u sent, not in answer to a valid "
+	      "datagram", p[0]);
+	CHECK(q.dst == US_IP && !src_bogus(q.src), "ICMP type %u sent in answer to %08x -> %08x", p[0],
+	      q.src, q.dst);
+	CHECK(ip->dst == q.src, "ICMP type %u sent to %08x, the datagram came from %08x", p[0], ip->dst, q.src);
+	if (p[0] == ICMP_ECHO_REPLY) {
+		CHECK(q.proto == IPPROTO_ICMP_ && q.payload_len >= 8 && q.payload[0] == ICMP_ECHO_REQUEST &&
+		      q.payload[1] == 0, "echo reply to no echo request");
+		CHECK(p[1] == 0 && ip->payload_len == q.payload_len && !memcmp(p + 4, q.payload + 4,
+		      q.payload_len - 4), "echo reply is not the request's id, sequence and data");
+		return;
+	}
+	CHECK(p[0] == ICMP_UNREACH && p[1] == ICMP_UNREACH_PROTOCOL, "the stack sent ICMP type %u code %u",
+	      p[0], p[1]);
+	CHECK(q.proto != IPPROTO_TCP_ && q.proto != IPPROTO_ICMP_, "protocol unreachable for protocol %u",
+	      q.proto);
+	CHECK(get32(p + 4) == 0, "protocol unreachable: unused field %08x", get32(p + 4));
+	CHECK(len <= G.mtu, "emitted ICMP error of %zu bytes > MTU %u", len, G.mtu);
+	ihl = (size_t)(G.cur[0] & 15) * 4;
+	quote = ihl + (q.payload_len < 8 ? q.payload_len : 8);
+	if (IP_HDR_LEN + 8 + quote > G.mtu)
+		quote = G.mtu - IP_HDR_LEN - 8;            /* as much as the link takes */
+	CHECK(ip->payload_len == 8 + quote && !memcmp(p + 8, G.cur, quote), "protocol unreachable quotes "
+	      "%zu bytes, not the datagram's header and first 8 bytes (or as many as fit the MTU: %zu)",
+	      ip->payload_len - 8, quote);
+	check_icmp_rate(ip->dst);
+}
+
 static void fz_emit(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct ip_pkt ip;
@@ -173,8 +263,11 @@ static void fz_emit(void *ctx, const uint8_t *pkt, size_t len)
 	G.pkts_out++;
 	CHECK(ip_parse(&ip, pkt, len) == 0, "stack emitted an invalid IPv4 packet (len %zu)", len);
 	CHECK(ip.src == US_IP, "emitted src %08x", ip.src);
-	if (ip.proto != IPPROTO_TCP_)
+	if (ip.proto == IPPROTO_ICMP_) {
+		check_icmp_out(&ip, len);
 		return;
+	}
+	CHECK(ip.proto == IPPROTO_TCP_, "emitted IP protocol %u", ip.proto);
 	CHECK(len <= G.mtu, "emitted TCP packet of %zu bytes > MTU %u", len, G.mtu);
 	CHECK(tcp_parse(&sg, &ip) == 0, "emitted TCP segment does not parse/checksum");
 	CHECK(!((sg.flags & TH_SYN) && (sg.flags & (TH_RST | TH_FIN))), "flags %02x", sg.flags);
@@ -198,6 +291,13 @@ static void fz_emit(void *ctx, const uint8_t *pkt, size_t len)
 	}
 	if (!t->have_iss)
 		return;
+#ifdef INTERNAL_CHECKS
+	if (sg.dlen) {                       /* "fragmentation needed" lowers it (tcp_icmp.c) */
+		const struct tcb *c = tcb_lookup(G.s, sg.dst, sg.dport, sg.sport);
+		CHECK(!c || sg.dlen <= c->snd.mss, "a data segment of %u bytes > SMSS %u", sg.dlen,
+		      c->snd.mss);
+	}
+#endif
 	if (sg.dlen && S_GT(sg.seq + sg.dlen, t->our_max)) {
 		uint32_t dend = sg.seq + sg.dlen;
 #ifdef INTERNAL_CHECKS
@@ -284,8 +384,11 @@ static void input(const uint8_t *pkt, size_t len)
 	G.in_rst = ip_parse(&ip, pkt, len) == 0 && ip.proto == IPPROTO_TCP_ &&
 		   ip.payload_len >= 20 && (ip.payload[13] & TH_RST);
 	G.pkts_in++;
+	G.cur = pkt;
+	G.cur_len = len;
 	stack_input(G.s, G.now, pkt, len);
 	G.in_rst = false;
+	G.cur = NULL;
 }
 
 /* A TCP segment to tuple t with checksums right. opt/optlen: raw option bytes
@@ -423,7 +526,7 @@ static void check_invariants(void)
 		      st.rcv_queued, st.snd_queued);
 		CHECK(st.snd_queued + st.snd_space == (G.h[i].listener ? 0 : TCP_SNDBUF),
 		      "snd %zu + %zu", st.snd_queued, st.snd_space);
-		CHECK(st.error <= 0, "error %d", st.error);
+		CHECK(st.error <= 0 && st.soft_error <= 0, "error %d, soft error %d", st.error, st.soft_error);
 		CHECK(st.laddr == US_IP, "laddr");
 		CHECK(st.ooo_pieces >= 0 && st.ooo_pieces <= TCP_OOO_RANGES, "ooo pieces %d", st.ooo_pieces);
 	}
@@ -819,6 +922,16 @@ static void cmd_user(struct in *in, int op)
 		if (r >= 0)
 			hnd_add((int)r, false);
 		break;
+	case OP_SOCKERR:          /* SO_ERROR: the error, else the soft one; each read once */
+		r = tcp_sock_error(G.s, raw);
+		say("tcp_sock_error(%d) = %zd", raw, r);
+		CHECK(r <= 0, "tcp_sock_error returned %zd", r);
+		if (m & 1) {
+			int r2 = tcp_sock_error(G.s, raw), r3 = tcp_sock_error(G.s, raw);
+			CHECK(r3 == (r == -EBADF ? -EBADF : 0) && r2 <= 0, "tcp_sock_error: %zd, %d, then %d",
+			      r, r2, r3);
+		}
+		break;
 	}
 }
 
@@ -901,6 +1014,258 @@ static void cmd_flood(struct in *in)
 		if ((m & 4) && G.synack_seen && G.synack_dport == t.rport)
 			send_seg(&t, TH_ACK | ((m & 16) ? TH_PSH : 0), t.peer_iss + 1, G.synack_seq + 1, 65535,
 				 NULL, 0, (m & 16) ? 10 : 0);
+	}
+}
+
+/* ---- ICMP ---- */
+
+/* The stack's SND.UNA as the peer knows it: its last ACK, if that acknowledged
+ * something of this incarnation; else the ISS. */
+static uint32_t una_of(const struct tup *t)
+{
+	return S_GT(t->peer_ack, t->our_iss) && S_LEQ(t->peer_ack, t->our_max) ? t->peer_ack : t->our_iss;
+}
+
+/* The SEQ an ICMP error quotes: the oldest byte in flight, the newest, a random one
+ * between (RFC 5927: taken), SND.MAX or SND.UNA - 1 (just outside: dropped), the
+ * SYN, any number; bit 3: off by a small amount. */
+static uint32_t icmp_seq(const struct tup *t, uint8_t sm, struct in *in)
+{
+	uint32_t una = una_of(t), max = t->our_max, seq = 0, r;
+
+	switch (sm & 7) {
+	case 0: seq = una; break;
+	case 1: seq = max - 1; break;
+	case 2: seq = max; break;
+	case 3: seq = una - 1; break;
+	case 4: r = u16(in); seq = una + (S_GT(max, una) ? r % (max - una) : 0); break;
+	case 5: seq = t->our_iss; break;
+	case 6: seq = u32(in); break;
+	case 7: seq = max + (uint32_t)(int32_t)(int8_t)u8(in) * 256u; break;
+	}
+	if (sm & 8)
+		seq += (uint32_t)(int32_t)(int8_t)u8(in);
+	return seq;
+}
+
+/* The type and code of an ICMP message, from k's low 5 bits (the high 3 give the
+ * codes of time exceeded, parameter problem and echo): destination unreachable with
+ * any code 0..16 (and more weight for "fragmentation needed", port and host
+ * unreachable), time exceeded, parameter problem, source quench, redirect, echo
+ * request (code 0 or 1: answered only with 0), anything. */
+static void icmp_kind(uint8_t k, struct in *in, uint8_t *type, uint8_t *code)
+{
+	static const uint8_t more[8] = { 4, 4, 4, 3, 3, 1, 17, 18 };   /* 24..31 */
+	uint8_t c = k & 31;
+
+	if (c >= 24)
+		c = more[c - 24];
+	*type = ICMP_UNREACH;
+	*code = c;
+	switch (c) {
+	case 17: *type = ICMP_TIME_EXCEEDED; *code = k >> 7; break;
+	case 18: *type = ICMP_PARAM_PROBLEM; *code = ((k >> 5) & 3) % 3; break;
+	case 19: *type = ICMP_QUENCH; *code = 0; break;
+	case 20:                                         /* redirect (host), or an echo request */
+		*type = (k & 0x80) ? ICMP_ECHO_REQUEST : 5;
+		*code = (k & 0x80) ? (k >> 6) & 1 : 1;
+		break;
+	case 21: *code = ICMP_UNREACH_NEEDFRAG; break;
+	case 22: *code = ICMP_UNREACH_PORT; break;
+	case 23: *type = u8(in); *code = u8(in); break;
+	default: break;                                  /* 0..16: unreachable, that code */
+	}
+}
+
+#ifdef INTERNAL_CHECKS
+/* What a connection was before an ICMP error, to see what the error did. */
+struct tcb_view { bool have; enum tcp_state state; bool passive; uint16_t mss; int soft, err;
+		  uint32_t una, nxt, max; };
+
+static struct tcb_view tcb_view(const struct tup *t)
+{
+	const struct tcb *c = tcb_lookup(G.s, t->raddr, t->rport, t->lport);
+	struct tcb_view v = { .have = c != NULL };
+
+	if (c) {
+		v.state = c->state; v.passive = c->passive; v.mss = c->snd.mss; v.soft = c->soft_error;
+		v.err = c->error; v.una = c->snd.una; v.nxt = c->snd.nxt; v.max = c->snd.max;
+	}
+	return v;
+}
+
+static bool synchronized(enum tcp_state st)
+{
+	return st == TCP_ESTABLISHED || st == TCP_FIN_WAIT_1 || st == TCP_FIN_WAIT_2 ||
+	       st == TCP_CLOSE_WAIT || st == TCP_CLOSING || st == TCP_LAST_ACK || st == TCP_TIME_WAIT;
+}
+
+/* RFC 5927 4.1, RFC 9293 3.9.2.2 MUST-56, RFC 1191: what an ICMP error may do.
+ * valid: well-formed, for TCP, about us, from a source that is not bogus, of a type
+ * and code a connection reads; mtu: the next-hop MTU it says (for code 4). */
+static void check_icmp_effect(const struct tup *t, const struct tcb_view *b, bool valid,
+			      uint8_t type, uint8_t code, uint32_t seq, uint16_t mtu)
+{
+	struct tcb_view a = tcb_view(t);
+	bool taken = valid && b->have && b->state != TCP_CLOSED && b->state != TCP_LISTEN &&
+		     S_GEQ(seq, b->una) && S_GT(b->max, seq);
+
+	if (!b->have)
+		return;
+	if (!taken) {
+		CHECK(a.have && a.state == b->state && a.mss == b->mss && a.soft == b->soft && a.err == b->err &&
+		      a.nxt == b->nxt, "an ICMP error (type %u code %u, SEQ %u, SND.UNA %u SND.MAX %u%s) "
+		      "changed the connection: %s -> %s, SMSS %u -> %u, soft error %d -> %d",
+		      type, code, seq, b->una, b->max, valid ? "" : ", malformed", tcp_state_name(b->state),
+		      a.have ? tcp_state_name(a.state) : "freed", b->mss, a.mss, b->soft, a.soft);
+		return;
+	}
+	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
+		uint32_t m = mtu < MIN_MTU ? MIN_MTU : mtu;
+		CHECK(a.have && a.state == b->state, "fragmentation needed changed the state");
+		CHECK(a.mss <= b->mss && a.mss >= MIN_MTU - 40, "fragmentation needed (mtu %u): "
+		      "SMSS %u -> %u", mtu, b->mss, a.mss);
+		CHECK(!mtu || a.mss == (m - 40 < b->mss ? m - 40 : b->mss), "fragmentation needed (mtu %u): "
+		      "SMSS %u -> %u", mtu, b->mss, a.mss);
+	} else if (synchronized(b->state)) {
+		CHECK(a.have && a.state == b->state, "an ICMP error (type %u code %u) in %s: %s "
+		      "(MUST-56: a soft error)", type, code, tcp_state_name(b->state),
+		      a.have ? tcp_state_name(a.state) : "freed");
+	} else if (b->state == TCP_SYN_SENT || (b->state == TCP_SYN_RECEIVED && !b->passive)) {
+		CHECK(!a.have || a.state == TCP_CLOSED, "an ICMP error (type %u code %u) in %s left it %s",
+		      type, code, tcp_state_name(b->state), tcp_state_name(a.state));
+	}
+}
+#endif
+
+/* An ICMP error from the peer or a router, quoting a segment of tuple t built
+ * from its real numbers. Operands: tuple, kind (icmp_kind), how SEQ is chosen
+ * (icmp_seq; bits 4-6 the sender, 7 the quoted total length given), next-hop MTU
+ * (one of a few, or given), form: bits 0-2 a quote that is well-formed (0-2), with
+ * IP options (3), IHL below 5 (4), shorter than IHL + 8 (5), not from us (6), not
+ * TCP (7); bit 3 the whole TCP header and data quoted (RFC 1812); bits 4-5 the
+ * form's detail; bit 6 IP options outside; bit 7 a wrong ICMP checksum. */
+static void cmd_icmp(struct in *in)
+{
+	static const uint32_t senders[8] = { PEER_IP, ROUTER_IP, GW_IP, OTHER_IP, PEER_IP, ROUTER_IP,
+		0x0a0000ffu /* subnet broadcast */, 0xe0000001u /* multicast */ };
+	static const uint16_t mtus[10] = { 0, 67, 68, 69, 296, 576, 1000, 1280, 1500, 65535 };
+	static uint8_t b[24 + 8 + 60 + 32];
+	struct tup fake = { .raddr = PEER_IP, .rport = 80, .lport = TCP_EPHEMERAL_LO }, *t;
+	uint8_t ti = u8(in), k = u8(in), sm = u8(in), mb = u8(in), f = u8(in), type, code, form = f & 7;
+	uint16_t mtu = mb < 0xf0 ? mtus[mb % 10] : u16(in);
+	uint16_t tot = (sm & 0x80) ? u16(in) : G.mtu;
+	uint32_t src = senders[(sm >> 4) & 7], seq;
+	size_t oihl = (f & 0x40) ? 24 : 20, qihl = form == 3 ? 24 + 4 * ((f >> 4) & 3) : 20, qlen;
+	uint8_t *ic = b + oihl, *q = ic + 8;
+
+	t = G.nt ? &G.t[ti % G.nt] : &fake;
+	icmp_kind(k, in, &type, &code);
+	seq = icmp_seq(t, sm, in);
+	memset(b, 0, sizeof b);
+	q[0] = (uint8_t)(0x40 | qihl / 4);           /* the segment we sent, as IP carried it */
+	put16(q + 2, tot);
+	put16(q + 6, 0x4000);
+	q[8] = 64;
+	q[9] = IPPROTO_TCP_;
+	put32(q + 12, US_IP);
+	put32(q + 16, t->raddr);
+	put16(q + qihl, t->lport);
+	put16(q + qihl + 2, t->rport);
+	put32(q + qihl + 4, seq);
+	put32(q + qihl + 8, t->our_ack);
+	q[qihl + 12] = 5 << 4;
+	q[qihl + 13] = TH_ACK | TH_PSH;
+	put16(q + qihl + 14, 65535);
+	for (int i = 0; i < 12; i++)
+		q[qihl + 20 + i] = (uint8_t)(seq + i - t->our_iss - 1);
+	qlen = qihl + ((f & 8) ? 32 : 8);
+	switch (form) {
+	case 4: q[0] = (uint8_t)(0x40 | (((f >> 4) & 3) + !!(f & 8))); break;   /* IHL 0..4 */
+	case 5: qlen = u8(in) % (qihl + 8); break;
+	case 6:
+		if (f & 0x10)
+			q[0] = 0x65;                          /* IPv6 */
+		else
+			put32(q + 12, (f & 0x20) ? PEER_IP : OTHER_IP);
+		break;
+	case 7: q[9] = (f & 0x30) == 0 ? 17 : (f & 0x30) == 0x10 ? IPPROTO_ICMP_ : u8(in); break;
+	default: break;                                /* 0-3: well-formed */
+	}
+	put16(q + 10, inet_fold(inet_sum(q, qihl, 0)));
+	ic[0] = type;
+	ic[1] = code;
+	put16(ic + 6, mtu);
+	put16(ic + 2, inet_fold(inet_sum(ic, 8 + qlen, 0)) ^ ((f & 0x80) ? 0x0101 : 0));
+	b[0] = (uint8_t)(0x40 | oihl / 4);
+	put16(b + 2, (uint16_t)(oihl + 8 + qlen));
+	b[8] = 64;
+	b[9] = IPPROTO_ICMP_;
+	put32(b + 12, src);
+	put32(b + 16, US_IP);
+	put16(b + 10, inet_fold(inet_sum(b, oihl, 0)));
+	say("ICMP type %u code %u from %08x quoting :%u > %08x:%u seq %u (una %u max %u) mtu %u form %u%s",
+	    type, code, src, t->lport, t->raddr, t->rport, seq, una_of(t), t->our_max, mtu, form,
+	    (f & 0x80) ? " bad checksum" : "");
+#ifdef INTERNAL_CHECKS
+	struct tcb_view before = tcb_view(t);
+	bool valid = form <= 3 && !(f & 0x80) && !src_bogus(src) &&
+		     ((type == ICMP_UNREACH && code < 16) || type == ICMP_TIME_EXCEEDED ||
+		      type == ICMP_PARAM_PROBLEM);
+	input(b, oihl + 8 + qlen);
+	check_icmp_effect(t, &before, valid, type, code, seq, mtu);
+#else
+	input(b, oihl + 8 + qlen);
+#endif
+}
+
+/* Datagrams of a protocol the stack does not speak (UDP, SCTP or any number): 1 to
+ * 16 from one source (or two taking turns), some time apart: protocol unreachable
+ * and its rate limit. m: protocol (bits 0-1), source (2-5), IP options (6-7);
+ * c: count (0-3), length (4-6, or given if 7); g: gap (0-2), two sources (3), a
+ * fragment (4), link padding past the total length (5), a random source in 10/16
+ * each time (6), a destination not ours (7). */
+static void cmd_proto(struct in *in)
+{
+	static const uint32_t srcs[16] = { PEER_IP, 0xac100001u /* 172.16.0.1: hashes as 10.0.0.1 */,
+		OTHER_IP, ROUTER_IP, 0x0a00000au /* hashes as 192.0.2.1 */, 0x0a000003u, GW_IP, PEER_IP,
+		/* bogus: never answered */ 0x0a0000ffu, 0xffffffffu, 0xe0000001u, 0x7f000001u, 0, US_IP,
+		0x00010203u, 0xefffffffu };
+	static const uint32_t gaps_us[8] = { 0, 0, 1000, 100000, 999000, 1000000, 1001000, 3000000 };
+	static const uint16_t lens[7] = { 0, 1, 7, 8, 9, 20, 100 };
+	static const uint32_t dsts[4] = { 0x0a0000ffu, 0xffffffffu, 0xe0000001u, OTHER_IP };
+	static uint8_t b[60 + 1500 + 8];
+	uint8_t m = u8(in), c = u8(in), g = u8(in);
+	uint8_t proto = (m & 3) == 3 ? u8(in) : (m & 3) == 2 ? 132 : 17;
+	uint16_t rnd = (g & 0x40) ? u16(in) : 0;
+	size_t ihl = (m >> 6) == 0 ? 20 : (m >> 6) == 1 ? 24 : (m >> 6) == 2 ? 40 : 60;
+	size_t plen = (c & 0x70) == 0x70 ? u16(in) % 1501 : lens[(c >> 4) & 7];
+	size_t pad = (g & 0x20) ? 8 : 0;
+	int n = 1 + (c & 15);
+
+	say("%d datagrams of protocol %u, %zu bytes", n, proto, plen);
+	for (int i = 0; i < n; i++) {
+		uint32_t src = srcs[(((m >> 2) & 15) + ((g & 8) ? (unsigned)i % 2 : 0)) % 16];
+		if (g & 0x40)
+			src = 0x0a000000u | (uint16_t)(rnd + i * 7919);
+		memset(b, 0, ihl);
+		b[0] = (uint8_t)(0x40 | ihl / 4);
+		put16(b + 2, (uint16_t)(ihl + plen));
+		put16(b + 4, (uint16_t)i);
+		if (g & 0x10)
+			put16(b + 6, 0x2000);                  /* MF: a fragment, never answered */
+		b[8] = 64;
+		b[9] = proto;
+		put32(b + 12, src);
+		put32(b + 16, (g & 0x80) ? dsts[i % 4] : US_IP);
+		for (size_t j = 0; j < plen + pad; j++)
+			b[ihl + j] = (uint8_t)(j * 31 + i);
+		put16(b + 10, inet_fold(inet_sum(b, ihl, 0)));
+		say("protocol %u datagram from %08x", proto, src);
+		input(b, ihl + plen + pad);
+		if (gaps_us[g & 7])
+			run_for(gaps_us[g & 7], 64);
+		check_invariants();
 	}
 }
 
@@ -1028,6 +1393,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	G.msl_ms = cfg.msl_ms ? cfg.msl_ms : TCP_DEFAULT_MSL_MS;
 	G.pkts_in = G.pkts_out = 0;
 	G.flood_port = 0;
+	memset(G.rate, 0, sizeof G.rate);
+	G.nrate = 0;
 	G.mtu = cfg.mtu ? cfg.mtu : STACK_MTU;
 	G.s = stack_new(&cfg, &env);
 	setup(sb);
@@ -1040,7 +1407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_SEG: cmd_seg(&in); break;
 		case OP_TIME: cmd_time(&in); break;
 		case OP_SEND: case OP_RECV: case OP_CLOSE: case OP_SHUTDOWN: case OP_ABORT:
-		case OP_RELEASE: case OP_ACCEPT: cmd_user(&in, op); break;
+		case OP_RELEASE: case OP_ACCEPT: case OP_SOCKERR: cmd_user(&in, op); break;
 		case OP_CONNECT: cmd_connect(&in); break;
 		case OP_LISTEN: cmd_listen(&in); break;
 		case OP_SYN: cmd_syn(&in); break;
@@ -1048,6 +1415,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_PEER: cmd_peer(&in); break;
 		case OP_RUN: cmd_run(&in); break;
 		case OP_FLOOD: cmd_flood(&in); break;
+		case OP_ICMP: cmd_icmp(&in); break;
+		case OP_PROTO: cmd_proto(&in); break;
 		}
 		check_invariants();
 	}

@@ -19,12 +19,13 @@ import sys
 
 # opcodes (fuzz_stack.c, enum at the top)
 (OP_RAW, OP_RAWFIX, OP_SEG, OP_TIME, OP_SEND, OP_RECV, OP_CLOSE, OP_SHUTDOWN, OP_ABORT,
- OP_RELEASE, OP_ACCEPT, OP_CONNECT, OP_LISTEN, OP_SYN, OP_BULK, OP_PEER, OP_RUN, OP_FLOOD) = range(18)
+ OP_RELEASE, OP_ACCEPT, OP_CONNECT, OP_LISTEN, OP_SYN, OP_BULK, OP_PEER, OP_RUN, OP_FLOOD,
+ OP_ICMP, OP_PROTO, OP_SOCKERR) = range(21)
 FIN, SYN, RST, PSH, ACK, URG = 1, 2, 4, 8, 16, 32
 # OP_PEER actions
 P_ACK, P_DATA, P_FIN, P_FIN_NOT_OUR_FIN, P_SYNACK, P_RST, P_DUPACKS, P_SYN = range(8)
 PEER_WND = {65535: 0, 0: 1, 1000: 2, 8192: 3}
-MTUS = {1500: 0, 576: 1, 1280: 2, 88: 3}
+MTUS = {1500: 0, 576: 1, 'default': 2, 88: 3}      # 'default': STACK_MTU (1500)
 
 
 def u16(v):
@@ -169,6 +170,91 @@ def next_timer():
 
 def wait(ms, poll=True):
     return bytes([OP_TIME, 1 | (0 if poll else 4)]) + u16(ms)
+
+
+def sockerr(h, drain=False):
+    """tcp_sock_error (SO_ERROR); drain: twice more, the last must say 0."""
+    return bytes([OP_SOCKERR, h, 1 if drain else 0])
+
+
+# OP_ICMP (fuzz_stack.c cmd_icmp): kinds (icmp_kind: the low 5 bits), SEQ (icmp_seq), senders, MTUs
+ICMP_KINDS = {'net': 0, 'host': 1, 'proto': 2, 'port': 3, 'needfrag': 4, 'srcroute': 5,
+              'net-unknown': 6, 'host-unknown': 7, 'isolated': 8, 'net-prohib': 9, 'host-prohib': 10,
+              'net-tos': 11, 'host-tos': 12, 'prohib': 13, 'precedence': 14, 'cutoff': 15,
+              'code16': 16, 'time': 17, 'param': 18, 'quench': 19, 'redirect': 20, 'echo': 20 | 0x80,
+              'echo-code1': 20 | 0xc0, 'any': 23}
+ICMP_SEQS = {'una': 0, 'last': 1, 'max': 2, 'below-una': 3, 'inside': 4, 'iss': 5, 'abs': 6,
+             'max+': 7}
+ICMP_SENDERS = {'peer': 0, 'router': 1, 'gw': 2, 'other': 3, 'bcast': 6, 'mcast': 7}
+ICMP_MTUS = [0, 67, 68, 69, 296, 576, 1000, 1280, 1500, 65535]
+# the quote: well-formed, with IP options, IHL below 5, shorter than IHL + 8, not
+# from us (detail 0-1: another source; 2: IPv6), not TCP (detail 0 UDP, 1 ICMP, 2 given)
+ICMP_FORMS = {'ok': 0, 'ipopts': 3, 'ihl': 4, 'short': 5, 'not-us': 6, 'not-tcp': 7}
+
+
+def icmp(t, kind='port', code=0, seq='una', arg=0, off=0, sender='peer', mtu=0, tot=None,
+         form='ok', detail=0, full=False, outer_opts=False, bad_csum=False, qlen=0, qproto=17,
+         typ=None):
+    """An ICMP error about 4-tuple t from sender, quoting a segment with SEQ chosen
+    from the stack's numbers (ICMP_SEQS; arg: the offset for 'inside' and 'max+',
+    the number for 'abs'; off: a small offset added). code: of 'time' and 'param';
+    typ: (type, code) for 'any'. mtu: the next-hop MTU; tot: the quoted total length
+    (default the stack's MTU). form/detail/full/...: see cmd_icmp."""
+    k = ICMP_KINDS[kind]
+    if kind == 'time':
+        k |= code << 7
+    elif kind == 'param':
+        k |= code << 5
+    sm = ICMP_SEQS[seq] | (8 if off else 0) | ICMP_SENDERS[sender] << 4 | (0x80 if tot is not None else 0)
+    mb = ICMP_MTUS.index(mtu) if mtu in ICMP_MTUS else 0xf0
+    f = (ICMP_FORMS[form] | full << 3 | detail << 4 | outer_opts << 6 | bad_csum << 7)
+    b = bytes([OP_ICMP, t, k, sm, mb, f])
+    if mb == 0xf0:
+        b += u16(mtu)
+    if tot is not None:
+        b += u16(tot)
+    if kind == 'any':
+        b += bytes(typ)
+    if seq == 'inside':
+        b += u16(arg)
+    elif seq == 'abs':
+        b += u32(arg)
+    elif seq == 'max+':
+        b += s8(arg)
+    if off:
+        b += s8(off)
+    if form == 'short':
+        b += bytes([qlen])
+    elif form == 'not-tcp' and detail >= 2:
+        b += bytes([qproto])
+    return b
+
+
+# OP_PROTO (fuzz_stack.c cmd_proto): sources, gaps (ms), payload lengths
+PROTO_SRCS = {'peer': 0, '172.16.0.1': 1, 'other': 2, 'router': 3, '10.0.0.10': 4, '10.0.0.3': 5,
+              'gw': 6, 'bcast': 8, 'lbcast': 9, 'mcast': 10, 'loopback': 11, 'zero': 12, 'us': 13,
+              'zeronet': 14, 'mcast-last': 15}
+PROTO_GAPS = {0: 0, 1: 2, 100: 3, 999: 4, 1000: 5, 1001: 6, 3000: 7}
+PROTO_LENS = [0, 1, 7, 8, 9, 20, 100]
+
+
+def proto(n=1, p=17, src='peer', gap=0, ihl=20, plen=8, alternate=False, frag=False, pad=False,
+          rnd_src=None, not_us=False):
+    """n datagrams of IP protocol p (17 UDP, 132 SCTP, any), gap ms apart, from src (or
+    src and the next of PROTO_SRCS taking turns; or 10.0.x.y counting from rnd_src)."""
+    assert 1 <= n <= 16
+    m = {17: 0, 132: 2}.get(p, 3) | PROTO_SRCS[src] << 2 | {20: 0, 24: 1, 40: 2, 60: 3}[ihl] << 6
+    c = (n - 1) | (PROTO_LENS.index(plen) if plen in PROTO_LENS else 7) << 4
+    g = (PROTO_GAPS[gap] | alternate << 3 | frag << 4 | pad << 5 | (rnd_src is not None) << 6 |
+         not_us << 7)
+    b = bytes([OP_PROTO, m, c, g])
+    if m & 3 == 3:
+        b += bytes([p])
+    if rnd_src is not None:
+        b += u16(rnd_src)
+    if plen not in PROTO_LENS:
+        b += u16(plen)
+    return b
 
 
 def raw(pkt):
@@ -369,6 +455,77 @@ SEEDS["ip-header-garbage"] = (
     rawfix(tcp_hdr(1, 1234, 0, 0, SYN)[:12] + bytes([0xf0]) + bytes(7)))
 
 
+# --- ICMP: errors for connections (tcp_icmp.c), other protocols (icmp.c) ----
+# port unreachable for our SYN: the connect fails with ECONNREFUSED
+SEEDS["icmp-port-unreachable-in-syn-sent"] = (
+    setup(connect=True) + icmp(0, 'port', seq='max') + icmp(0, 'port', seq='iss') + recv(0) +
+    sockerr(0, drain=True) + connect(81) + icmp(1, 'host', sender='router', seq='una') +
+    connect(82) + icmp(2, 'time', code=0, sender='gw') + run(100))
+
+# host unreachable and time exceeded while established: soft errors, the data goes on
+SEEDS["icmp-soft-error-established-then-data"] = (
+    setup(connect=True, synack=True) + send(0, 100) + icmp(0, 'host', sender='router') +
+    sockerr(0) + icmp(0, 'port', seq='inside', arg=50) + peer(0, P_DATA, n=20) + recv(0) +
+    send(0, 100) + icmp(0, 'time', code=1, sender='gw', seq='last') + icmp(0, 'param', code=2) +
+    icmp(0, 'net-prohib', seq='max') + icmp(0, 'host', seq='below-una') + peer(0, P_ACK) +
+    sockerr(0, drain=True) + close(0) + peer(0, P_FIN) + run(300))
+
+# fragmentation needed during a transfer: the MSS drops (1460 -> 536 -> plateau ->
+# 28), what is in flight goes again in smaller segments
+SEEDS["icmp-fragmentation-needed-during-transfer"] = (
+    setup(connect=True, synack=True, nagle=False) + send(0, 20000) +
+    icmp(0, 'needfrag', mtu=576, sender='router') + peer(0, P_ACK) +
+    icmp(0, 'needfrag', mtu=0, tot=576, seq='last') + run(200) + peer(0, P_ACK) +
+    icmp(0, 'needfrag', mtu=1500) + icmp(0, 'needfrag', mtu=67, sender='gw') + run(300) +
+    peer(0, P_ACK) + peer(0, P_DUPACKS) + run(1000) + peer(0, P_ACK) + close(0) + peer(0, P_ACK) +
+    peer(0, P_FIN) + run(300))
+
+# fragmentation needed in every state: SYN-SENT (then the SYN,ACK), a zero window
+# with data in flight, FIN-WAIT-1, a half-open child
+SEEDS["icmp-fragmentation-needed-everywhere"] = (
+    setup(listen=True, connect=True, accept=True, mtu=576) + icmp(0, 'needfrag', mtu=296) +
+    peer(0, P_SYNACK) + send(1, 1000) + peer(0, P_ACK) + icmp(1, 'needfrag', mtu=69, seq='una') +
+    send(2, 3000) + seg(1, ACK, ack=-4, ack_scale=1, wnd=0) +
+    icmp(1, 'needfrag', mtu=68, seq='inside', arg=7) + run(1000) + peer(1, P_ACK) + close(2) +
+    icmp(1, 'needfrag', mtu=1000, seq='last') + peer(1, P_ACK) + syn(3) +
+    icmp(2, 'needfrag', mtu=65535, seq='iss') + icmp(2, 'needfrag', mtu=100, seq='iss') + run(300))
+
+# a half-open child: soft errors keep it, a hard one drops it; simultaneous open
+# (an active SYN-RECEIVED) aborts on any error
+SEEDS["icmp-errors-in-syn-received"] = (
+    setup(listen=True) + syn(0) + icmp(0, 'host', seq='iss') + icmp(0, 'port', seq='iss') + syn(1) +
+    icmp(1, 'prohib', seq='iss', sender='router') + syn(2) + icmp(2, 'quench', seq='iss') +
+    connect(80) + peer(3, P_SYN) + icmp(3, 'net', seq='una') + recv(1) + run(100))
+
+# malformed and misdirected errors: all dropped, counted, nothing changes
+SEEDS["icmp-malformed-and-misdirected-errors"] = (
+    setup(connect=True, synack=True) + send(0, 300) +
+    icmp(0, 'port', form='ihl', detail=3) + icmp(0, 'port', form='ihl', full=True) +
+    icmp(0, 'port', form='short', qlen=27) + icmp(0, 'port', form='short', qlen=3) +
+    icmp(0, 'port', form='not-us') + icmp(0, 'port', form='not-us', detail=2) +
+    icmp(0, 'port', form='not-tcp') + icmp(0, 'port', form='not-tcp', detail=1) +
+    icmp(0, 'port', form='ipopts', detail=3, full=True, outer_opts=True) +
+    icmp(0, 'port', bad_csum=True) + icmp(0, 'port', sender='bcast') + icmp(0, 'host', sender='mcast') +
+    icmp(0, 'code16') + icmp(0, 'redirect') + icmp(0, 'any', typ=(42, 7)) +
+    icmp(0, 'echo', full=True) + icmp(0, 'echo-code1') + icmp(0, 'echo', sender='bcast') +
+    icmp(0, 'echo', form='short', qlen=0) +
+    icmp(0, 'any', typ=(3, 255)) + icmp(0, 'port', seq='abs', arg=12345) +
+    icmp(0, 'port', seq='max+', arg=-1, off=3) + peer(0, P_ACK) + icmp(0, 'port', seq='una') +
+    close(0) + peer(0, P_FIN) + run(300))
+
+# UDP (and SCTP, and protocol 250) datagrams: protocol unreachable, 6 at once and
+# then one a second per source; never to a broadcast, multicast or bogus source, a
+# fragment, or a datagram not for us
+SEEDS["udp-datagram-burst-rate-limit"] = (
+    setup(listen=True) + proto(n=10) + proto(n=3, gap=1000) + proto(n=4, gap=999, src='router') +
+    proto(n=8, src='other', alternate=True) + proto(n=4, p=132, plen=0, src='gw') +
+    proto(n=2, p=250, plen=7, ihl=60, src='10.0.0.3') + proto(n=3, ihl=24, plen=100, pad=True) +
+    proto(n=16, rnd_src=17) + proto(n=2, frag=True) + proto(n=4, not_us=True) +
+    b"".join(proto(n=2, src=b) for b in ('bcast', 'lbcast', 'mcast', 'loopback', 'zero', 'us',
+                                          'zeronet', 'mcast-last')) +
+    run(3000) + proto(n=16, gap=100, plen=1400) + syn(0, complete=True) + peer(0, P_DATA, n=5) +
+    accept(0) + recv(1) + proto(n=16, gap=1001) + run(100))
+
 # --- what the fuzzer found (tests/check_fuzz_regress.c tells the same stories) ---
 REGRESS = {}
 
@@ -386,6 +543,15 @@ REGRESS["fin-wait-1-stuck-after-a-second-fin"] = (
 # taken (fixed in 46217ef)
 REGRESS["fin-inside-data-held-past-a-hole"] = (
     setup(listen=True, accept=True) + seg(0, ACK, seq=62, dlen=100) + seg(0, FIN | ACK, dlen=80))
+
+# with MTU 88, protocol unreachable for a datagram with 40 bytes of IP options
+# quotes 60 + 7 bytes: a 95-byte packet (with DF) on an 88-byte link (fixed in e00e4f5)
+REGRESS["protocol-unreachable-larger-than-the-mtu"] = (
+    setup(mtu=88) + proto(p=250, plen=7, ihl=60, src='10.0.0.3'))
+
+# 10.0.0.1 and 172.16.0.1 take turns: they hash to the same slot of the rate limiter,
+# each takes it over with a full bucket, and every datagram is answered (fixed in e00e4f5)
+REGRESS["icmp-rate-limit-reset-by-a-colliding-source"] = setup() + proto(n=16, alternate=True)
 
 
 def write(out, inputs, what):
