@@ -411,7 +411,7 @@ static void tcp_fmt(struct line *l, const char *sa, const char *da, const struct
 }
 
 /* Destination unreachable as tcpdump names each code: what follows "ICMP ". */
-static void icmp_unreach_fmt(struct line *l, const uint8_t *icmp, const char *qd)
+static void icmp_unreach_fmt(struct line *l, const uint8_t *icmp, size_t len, const char *qd)
 {
 	static const char *const what[16] = {
 		"net %s unreachable", "host %s unreachable", NULL, NULL, NULL,
@@ -429,6 +429,8 @@ static void icmp_unreach_fmt(struct line *l, const uint8_t *icmp, const char *qd
 
 	if (code == ICMP_UNREACH_PROTOCOL)
 		line_add(l, "%s protocol %u unreachable", qd, proto);
+	else if (code == ICMP_UNREACH_PORT && (size_t)(q4 + 4 - icmp) > len)
+		line_add(l, "[|icmp]");                  /* the quoted ports are not there */
 	else if (code == ICMP_UNREACH_PORT && (proto == IPPROTO_TCP_ || proto == 17))
 		line_add(l, "%s %s port %u unreachable", qd, proto == 17 ? "udp" : "tcp", get16(q4 + 2));
 	else if (code == ICMP_UNREACH_PORT)
@@ -456,7 +458,7 @@ static void icmp_fmt(struct line *l, const char *sa, const char *da, const struc
 		return;
 	}
 	if (p[0] == ICMP_UNREACH || p[0] == ICMP_TIME_EXCEEDED || p[0] == ICMP_PARAM_PROBLEM) {
-		if (ip->payload_len < 8 + IP_HDR_LEN + 8 || (p[8] & 0x0f) * 4u + 16 > ip->payload_len) {
+		if (ip->payload_len < 8 + IP_HDR_LEN) {   /* the quoted header is needed */
 			line_add(l, "[|icmp]");
 			return;
 		}
@@ -466,7 +468,7 @@ static void icmp_fmt(struct line *l, const char *sa, const char *da, const struc
 		line_add(l, "echo %s, id %u, seq %u", p[0] == ICMP_ECHO_REQUEST ? "request" : "reply",
 			 get16(p + 4), get16(p + 6));
 	else if (p[0] == ICMP_UNREACH)
-		icmp_unreach_fmt(l, p, qd);
+		icmp_unreach_fmt(l, p, ip->payload_len, qd);
 	else if (p[0] == ICMP_TIME_EXCEEDED && p[1] < 2)
 		line_add(l, p[1] ? "ip reassembly time exceeded" : "time exceeded in-transit");
 	else if (p[0] == ICMP_TIME_EXCEEDED)
