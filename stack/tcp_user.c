@@ -38,6 +38,7 @@ int tcp_listen(struct stack *s, uint64_t now, uint16_t port, int backlog)
 	s->now = now;
 	if (port == 0)
 		return -EINVAL;
+	/* a new record or an error, never a change to another one (MUST-41) */
 	if ((l = tcb_lookup(s, 0, 0, port)) && l->state == TCP_LISTEN)
 		return -EADDRINUSE;
 	if (!(l = tcb_new(s, TCP_CLOSED, 0, 0, port)))
@@ -118,6 +119,7 @@ ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t l
 	if (tcb->fin_queued || !(state_is(tcb, TCP_SYN_SENT, TCP_SYN_RECEIVED) ||
 				 state_is(tcb, TCP_ESTABLISHED, TCP_CLOSE_WAIT)))
 		return -EPIPE;                       /* after shutdown, or the connection is gone */
+	/* queued, and sent as soon as the windows allow: never held for ever (MUST-60) */
 	n = ring_write(&tcb->snd.q, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	if (n == 0)
 		return len ? -EAGAIN : 0;
@@ -125,7 +127,7 @@ ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t l
 	return n;
 }
 
-/* After the user reads, a window whose right edge may move (3.8.6.2.2: by
+/* After the user reads, a window whose right edge may move (3.8.6.2.2, MUST-39: by
  * min(half the buffer, MSS)) is announced at once. */
 static void tcp_window_update(struct stack *s, struct tcb *tcb)
 {
@@ -138,7 +140,7 @@ static void tcp_window_update(struct stack *s, struct tcb *tcb)
 /* 3.10.3 RECEIVE */
 ssize_t tcp_recv(struct stack *s, uint64_t now, int h, void *buf, size_t len)
 {
-	struct tcb *tcb = user_tcb(s, now, h, "RECEIVE");
+	struct tcb *tcb = user_tcb(s, now, h, "RECEIVE");   /* none after CLOSE (MAY-1) */
 	uint32_t n;
 
 	if (!tcb || tcb->user_closed)
@@ -223,7 +225,7 @@ int tcp_close(struct stack *s, uint64_t now, int h)
 		tcp_close_listener(s, tcb);
 	} else if (tcb->state == TCP_SYN_SENT) {
 		tcp_set_state(s, tcb, TCP_CLOSED, "CLOSE", "3.10.4");
-	} else if (tcb->rcv.q.len) {                  /* RFC 2525 2.17, as Linux */
+	} else if (tcb->rcv.q.len) {                  /* RFC 2525 2.17, as Linux (SHLD-3) */
 		tcp_abort_conn(s, tcb, "CLOSE with unread data, sent RST", "3.6.1");
 	} else if (tcb->state != TCP_CLOSED) {
 		tcp_queue_fin(s, tcb);
@@ -281,7 +283,7 @@ static int tcp_events(const struct tcb *tcb)
 	return ev;
 }
 
-/* getsockopt(SO_ERROR): the pending error, else the last soft one; either is
+/* getsockopt(SO_ERROR) (MUST-47, SHLD-25): the pending error, else the last soft one; either is
  * then cleared, as on Linux. */
 int tcp_sock_error(struct stack *s, int h)
 {
