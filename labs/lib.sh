@@ -72,13 +72,13 @@ lab_init() {
 	lab_parse "$@"
 	trap lab_cleanup EXIT
 	mkdir -p "$OUT"
-	rm -f "$OUT"/*
+	rm -rf "${OUT:?}"/*
 	ip link set lo up
 	sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null   # no IPv6 chatter on tun0
 	ip tuntap add dev tun0 mode tun           # addressed now: a kernel-side server can
 	ip addr add 10.0.0.1/24 dev tun0          # bind 10.0.0.1 before any stack app runs
 	ip link set tun0 up
-	tcpdump -i tun0 -n -S -U -w "$OUT/tun0.pcap" 2>"$OUT/tcpdump.err" &
+	tcpdump -i tun0 -n -S -U --immediate-mode -w "$OUT/tun0.pcap" 2>"$OUT/tcpdump.err" &
 	PIDS+=($!); LAB_TCPDUMP=$!
 	wait_for 50 grep -q 'listening on' "$OUT/tcpdump.err"
 	LAB_KSTATES=""

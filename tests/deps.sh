@@ -19,6 +19,8 @@ have_cmd python3    || need+=(python3)
 have_cmd nc         || need+=(netcat-openbsd)
 have_cmd nft        || need+=(nftables)
 have_cmd tshark     || need+=(tshark)
+have_cmd curl       || need+=(curl)
+have_cmd gnuplot    || need+=(gnuplot-nox)
 have_cmd unshare    || need+=(util-linux)
 have_cmd clang      || need+=(clang)
 
