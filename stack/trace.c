@@ -697,6 +697,16 @@ static void json_body(struct json *j, const struct trace_event *ev)
 	}
 }
 
+/* "{"time":...,"epoch_us":...,"kind":...": the members every object starts with. */
+static void json_begin(struct json *j, const char *time, uint64_t epoch_us, const char *kind)
+{
+	j->l.buf[0] = 0;
+	line_add(&j->l, "{");
+	json_str(j, "time", time);
+	json_num(j, "epoch_us", epoch_us);
+	json_str(j, "kind", kind);
+}
+
 size_t trace_format_json(const struct trace_event *ev, const char *time, uint64_t epoch_us,
 			 char *buf, size_t cap)
 {
@@ -704,12 +714,8 @@ size_t trace_format_json(const struct trace_event *ev, const char *time, uint64_
 
 	if (cap == 0)
 		return 0;
-	buf[0] = 0;
-	line_add(&j.l, "{");
-	json_str(&j, "time", time);
-	json_num(&j, "epoch_us", epoch_us);
-	json_str(&j, "kind", (unsigned)ev->kind < sizeof(json_kinds) / sizeof(json_kinds[0]) ?
-		 json_kinds[ev->kind] : "?");
+	json_begin(&j, time, epoch_us, (unsigned)ev->kind < sizeof(json_kinds) /
+		   sizeof(json_kinds[0]) ? json_kinds[ev->kind] : "?");
 	json_body(&j, ev);
 	line_add(&j.l, "}");
 	return j.l.n;
@@ -723,11 +729,7 @@ size_t trace_format_json_impair(const char *time, uint64_t epoch_us, const char 
 
 	if (cap == 0)
 		return 0;
-	buf[0] = 0;
-	line_add(&j.l, "{");
-	json_str(&j, "time", time);
-	json_num(&j, "epoch_us", epoch_us);
-	json_str(&j, "kind", "impair");
+	json_begin(&j, time, epoch_us, "impair");
 	json_str(&j, "dir", dir);
 	json_str(&j, "what", what);
 	json_packet(&j, pkt, len);
