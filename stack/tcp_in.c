@@ -15,7 +15,7 @@ static int tcp_closed_input(struct stack *s, const struct seg *sg)
 
 static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	uint16_t mss = sg->mss ? sg->mss : TCP_DEFAULT_MSS;
+	uint16_t mss = sg->mss ? sg->mss : TCP_DEFAULT_MSS;   /* no option: 536 (MUST-15) */
 
 	if (mss < TCP_MIN_MSS)
 		mss = TCP_MIN_MSS;                /* no 1-byte segments on a peer's say-so */
@@ -24,7 +24,7 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	tcb->snd.wnd = tcb->snd.max_wnd = sg->wnd;   /* SND.WND, WL1, WL2 from the SYN */
 	tcb->snd.wl1 = sg->seq;
 	tcb->snd.wl2 = sg->ack;
-	tcb->snd.mss = mss < s->mss ? mss : s->mss;
+	tcb->snd.mss = mss < s->mss ? mss : s->mss;   /* the effective send MSS (MUST-16) */
 	tcp_cc_init(s, tcb);
 }
 
@@ -37,7 +37,7 @@ static struct tcb *tcp_child(struct stack *s, struct tcb *l, const struct seg *s
 
 	if (!c)
 		return NULL;
-	c->passive = true;
+	c->passive = true;                           /* a passive OPEN (MUST-11) */
 	c->sum.segs_in = 1;                          /* the SYN */
 	listener_adopt(l->listen, c);
 	c->snd.iss = iss;                                /* first: tcp_cc_init sets recover = ISS */
@@ -177,7 +177,7 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 	if (!(sg->flags & TH_SYN))
 		return STAT_DROP_TCP_SYN_SENT;
 	tcp_init_rcv(s, tcb, sg);
-	if (!ack_ok) {                               /* simultaneous open, figure 7 */
+	if (!ack_ok) {                               /* simultaneous open, figure 7 (MUST-10) */
 		tcb->snd.nxt = tcb->snd.iss;             /* resend our SYN, now with ACK */
 		tcp_set_state(s, tcb, TCP_SYN_RECEIVED, "rcvd SYN", "3.10.7.3");
 		return 0;
@@ -216,7 +216,7 @@ static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
 		ok = wnd && (seq_in(sg->seq, nxt, nxt + wnd) ||
 			     seq_in(sg->seq + len - 1, nxt, nxt + wnd));
 	if (!ok && wnd == 0 && sg->seq == nxt)
-		ok = true;                           /* zero window: still take ACK and RST */
+		ok = true;                           /* zero window: ACK, RST still (MUST-66) */
 	if (ok)
 		return 0;
 	if (tcb->state == TCP_TIME_WAIT)
@@ -266,7 +266,7 @@ static int tcp_rcv_rst(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	}
 	switch (tcb->state) {
 	case TCP_SYN_RECEIVED:
-		if (tcb->passive)
+		if (tcb->passive)                    /* MUST-11 */
 			tcp_set_state(s, tcb, TCP_LISTEN, "rcvd RST", "3.10.7.4");
 		else
 			tcp_fail(s, tcb, -ECONNREFUSED, "rcvd RST", "3.10.7.4");
@@ -276,7 +276,7 @@ static int tcp_rcv_rst(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	case TCP_FIN_WAIT_2:
 	case TCP_CLOSE_WAIT:
 		ring_drop(&tcb->snd.q, tcb->snd.q.len);  /* unsent data is lost; unread stays */
-		tcp_fail(s, tcb, -ECONNRESET, "rcvd RST", "3.10.7.4");
+		tcp_fail(s, tcb, -ECONNRESET, "rcvd RST", "3.10.7.4");   /* aborted (MUST-12) */
 		break;
 	default:                                     /* CLOSING, LAST-ACK, TIME-WAIT */
 		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd RST", "3.10.7.4");
@@ -358,11 +358,11 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 	if (!tcb->snd.syn_acked && (r = tcp_rcv_ack_syn_received(s, tcb, sg)))
 		return r;
 	if (SEQ_GT(sg->ack, tcb->snd.max) ||                      /* acks what was never sent */
-	    SEQ_LT(sg->ack, tcb->snd.una - tcb->snd.max_wnd)) {   /* RFC 5961 5.2: blind */
+	    SEQ_LT(sg->ack, tcb->snd.una - tcb->snd.max_wnd)) {   /* RFC 5961 5.2: blind (MAY-12) */
 		tcp_challenge_ack(s, tcb);
 		return STAT_DROP_TCP_ACK;
 	}
-	tcb->timer.probes = 0;                             /* the peer is alive */
+	tcb->timer.probes = 0;                             /* the peer is alive (MUST-37) */
 	dup = tcp_is_dupack(tcb, orig);
 	if (SEQ_GT(sg->ack, tcb->snd.una))
 		act = tcp_ack_advance(s, tcb, sg->ack);
@@ -371,6 +371,7 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 		act = tcp_cc_dupack(s, tcb);
 	if (act == CC_RETRANSMIT_UNA)
 		tcp_retransmit_una(s, tcb);
+	/* LAB impl-close-states: BEGIN */
 	if (!tcp_fin_acked(tcb))
 		return 0;
 	switch (tcb->state) {
@@ -383,6 +384,7 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 	default:
 		break;
 	}
+	/* LAB impl-close-states: END */
 	return 0;
 }
 
@@ -407,8 +409,10 @@ static void tcp_fin_note(struct tcb *tcb, const struct seg *sg)
  * one segment take FIN-WAIT-1 straight to TIME-WAIT, as the eighth step says. */
 static void tcp_fin_wait_1_acked(struct stack *s, struct tcb *tcb)
 {
+	/* LAB impl-close-states: BEGIN */
 	if (tcb->state == TCP_FIN_WAIT_1 && tcp_fin_acked(tcb))
 		tcp_set_state(s, tcb, TCP_FIN_WAIT_2, "rcvd ACK of FIN", "3.10.7.4");
+	/* LAB impl-close-states: END */
 }
 
 /* 3.10.7.4 seventh: text goes to the receive queue, in order or held past a
@@ -427,6 +431,7 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 		return 0;                            /* after a FIN: ignore text */
 	if (tcb->state != TCP_ESTABLISHED)
 		tcb->sum.half_close = true;          /* still receiving after our FIN */
+	/* MAY-1: no reading after CLOSE; SHLD-3: data that comes anyway gets a RST */
 	if (tcb->user_closed) {              /* 3.6.1: nobody will read it; RST as Linux */
 		tcp_reply_rst(s, sg);
 		tcp_set_state(s, tcb, TCP_CLOSED, "rcvd data after CLOSE, sent RST", "3.6.1");
@@ -434,7 +439,7 @@ static int tcp_rcv_text(struct stack *s, struct tcb *tcb, struct seg *sg)
 	}
 	if (tcb->rcv.fin_pending && SEQ_GT(sg->seq + sg->dlen, tcb->rcv.fin_seq))
 		sg->dlen = SEQ_GT(tcb->rcv.fin_seq, sg->seq) ? tcb->rcv.fin_seq - sg->seq : 0;  /* past the FIN */
-	if ((r = tcp_reasm(s, tcb, sg->seq, sg->data, sg->dlen)) || !in_order) {
+	if ((r = tcp_reasm(s, tcb, sg->seq, sg->data, sg->dlen)) || !in_order) {   /* MAY-13 */
 		tcb->ack_now = true;
 		return r;
 	}
@@ -451,10 +456,11 @@ static void tcp_rcv_fin(struct stack *s, struct tcb *tcb)
 		return;
 	tcb->rcv.fin_pending = false;
 	tcb->rcv.nxt++;
-	tcb->fin_rcvd = true;
+	tcb->fin_rcvd = true;                       /* closed normally: end of stream (MUST-12) */
 	if (!tcb->sum.first_fin)
 		tcb->sum.first_fin = 2;              /* the peer closes first */
 	tcb->ack_now = true;
+	/* LAB impl-close-states: BEGIN */
 	switch (tcb->state) {
 	case TCP_ESTABLISHED:             /* (SYN-RECEIVED has left for it in the fifth step) */
 		tcp_set_state(s, tcb, TCP_CLOSE_WAIT, "rcvd FIN", "3.10.7.4");
@@ -471,6 +477,7 @@ static void tcp_rcv_fin(struct stack *s, struct tcb *tcb)
 	default:                                     /* CLOSE-WAIT, CLOSING, LAST-ACK stay */
 		break;
 	}
+	/* LAB impl-close-states: END */
 }
 
 /* Our SYN not yet acknowledged (SYN-RECEIVED, or FIN-WAIT-1 after an early CLOSE)
@@ -522,7 +529,8 @@ static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 	return r;
 }
 
-/* Connections first, then listeners; a CLOSED TCB still held by its user is no
+/* Connections first, then listeners (so a port can be listened on while a connection
+ * from it opens: MUST-42); a CLOSED TCB still held by its user is no
  * connection. */
 static struct tcb *tcp_demux(struct stack *s, const struct seg *sg)
 {

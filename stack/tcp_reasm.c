@@ -11,6 +11,7 @@
  * touches. False when it is a new piece and the list is full. */
 static bool ooo_add(struct tcb *tcb, uint32_t seq, uint32_t end)
 {
+	/* LAB impl-reassembly: BEGIN */
 	int i = 0, j;
 
 	while (i < tcb->rcv.n_ooo && SEQ_LT(tcb->rcv.ooo[i].end, seq))
@@ -28,12 +29,14 @@ static bool ooo_add(struct tcb *tcb, uint32_t seq, uint32_t end)
 	tcb->rcv.n_ooo += 1 - (j - i);
 	tcb->rcv.ooo[i] = (struct range){ seq, end };
 	return true;
+	/* LAB impl-reassembly: END */
 }
 
 /* RCV.NXT moves to `end`, and on over every piece that now touches it: those
  * bytes become in-order data. RCV.NXT never passes what the buffer holds. */
 static void reasm_advance(struct stack *s, struct tcb *tcb, uint32_t end)
 {
+	/* LAB impl-reassembly: BEGIN */
 	int i = 0;
 
 	for (; i < tcb->rcv.n_ooo && SEQ_LEQ(tcb->rcv.ooo[i].seq, end); i++)
@@ -46,6 +49,7 @@ static void reasm_advance(struct stack *s, struct tcb *tcb, uint32_t end)
 	memmove(&tcb->rcv.ooo[0], &tcb->rcv.ooo[i], (size_t)tcb->rcv.n_ooo * sizeof(tcb->rcv.ooo[0]));
 	tcb->sum.bytes_in += end - tcb->rcv.nxt;
 	tcb->rcv.nxt = end;
+	/* LAB impl-reassembly: END */
 }
 
 /* Take the trimmed segment's text [seq, seq+len), seq >= RCV.NXT, inside the
@@ -64,7 +68,7 @@ int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *dat
 		reasm_advance(s, tcb, seq + len);
 		return 0;
 	}
-	if (!ooo_add(tcb, seq, seq + len))
+	if (!ooo_add(tcb, seq, seq + len))           /* past a hole: held (SHLD-31) */
 		return STAT_DROP_TCP_OOO;
 	stat_inc(s, STAT_TCP_OOO_QUEUED);
 	return 0;
@@ -73,10 +77,12 @@ int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *dat
 /* The peer's FIN is at `fin`: nothing past it exists. Pieces are cut there. */
 void tcp_reasm_cut(struct tcb *tcb, uint32_t fin)
 {
+	/* LAB impl-reassembly: BEGIN */
 	while (tcb->rcv.n_ooo && !SEQ_LT(tcb->rcv.ooo[tcb->rcv.n_ooo - 1].seq, fin))
 		tcb->rcv.n_ooo--;
 	if (tcb->rcv.n_ooo && SEQ_GT(tcb->rcv.ooo[tcb->rcv.n_ooo - 1].end, fin))
 		tcb->rcv.ooo[tcb->rcv.n_ooo - 1].end = fin;
+	/* LAB impl-reassembly: END */
 }
 
 void tcp_reasm_clear(struct tcb *tcb)

@@ -38,9 +38,10 @@ void tcp_rtt_start(struct stack *s, struct tcb *tcb, uint32_t seq)
 	tcb->rtt.start = s->now;
 }
 
-/* RFC 6298 2.2, 2.3 and (2.4, 2.5) the bounds. */
+/* RFC 6298 2.2, 2.3 and (2.4, 2.5) the bounds (MUST-18). */
 static void tcp_rtt_sample(struct tcb *tcb, uint32_t r)
 {
+	/* LAB impl-rto: BEGIN */
 	uint32_t err, rto_us;
 
 	if (!tcb->rtt.valid || r < tcb->sum.rtt_min_us)
@@ -61,6 +62,7 @@ static void tcp_rtt_sample(struct tcb *tcb, uint32_t r)
 		tcb->timer.rto_ms = TCP_RTO_MIN_MS;
 	if (tcb->timer.rto_ms > TCP_RTO_MAX_MS)
 		tcb->timer.rto_ms = TCP_RTO_MAX_MS;
+	/* LAB impl-rto: END */
 }
 
 /* An ACK moved SND.UNA to `ack`: if it covers the timed segment, that is a sample. */
@@ -68,9 +70,11 @@ void tcp_rtt_ack(struct stack *s, struct tcb *tcb, uint32_t ack)
 {
 	uint64_t r;
 
+	/* LAB impl-rto: BEGIN */
 	if (!tcb->rtt.timing || !SEQ_GT(ack, tcb->rtt.seq))
 		return;
 	tcb->rtt.timing = false;
+	/* LAB impl-rto: END */
 	r = s->now - tcb->rtt.start;
 	r = r > UINT32_MAX / 8 ? UINT32_MAX / 8 : r;
 	tcp_rtt_sample(tcb, (uint32_t)r);
@@ -113,8 +117,8 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 		    TCP_SYN_RETRIES;
 
 	tcb->timer.rexmt = 0;
-	if (tcb->timer.rexmt_count >= limit) {
-		if (tcb->state == TCP_SYN_RECEIVED && tcb->passive)
+	if (tcb->timer.rexmt_count >= limit) {       /* R2 (MUST-20), a SYN's too (MUST-22) */
+		if (tcb->state == TCP_SYN_RECEIVED && tcb->passive)   /* MUST-11 */
 			tcp_set_state(s, tcb, TCP_LISTEN, "SYN-ACK never acknowledged", "3.8.3");
 		else
 			tcp_fail(s, tcb, tcp_timeout_error(tcb), "retransmission timeout, gave up", "3.8.3");
@@ -129,6 +133,7 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 		tcp_cc_timeout(s, tcb);
 	tcb->timer.rexmt_count++;
 	tcb->timer.rto_fired_ms = tcb->timer.rto_ms;
+	/* exponential backoff (MUST-19) */
 	tcb->timer.rto_ms = tcb->timer.rto_ms * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS :
 			    tcb->timer.rto_ms * 2;
 	tcb->rtt.timing = false;                 /* Karn: never time a retransmission */
@@ -141,6 +146,7 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 static void tcp_persist_timeout(struct stack *s, struct tcb *tcb)
 {
 	tcb->timer.persist = 0;
+	/* exponential backoff (SHLD-30) */
 	tcb->timer.persist_ms = tcb->timer.persist_ms * 2 > TCP_PERSIST_MAX_MS ? TCP_PERSIST_MAX_MS :
 			  tcb->timer.persist_ms * 2;
 	if (tcb->snd.wnd) {                      /* a small window: send what fits (3.8.6.2.1) */
@@ -156,11 +162,12 @@ static void tcp_persist_timeout(struct stack *s, struct tcb *tcb)
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "persist timeout, window probe");
 	stat_inc(s, STAT_WINDOW_PROBE);
 	tcb->timer.persist = s->now + (uint64_t)tcb->timer.persist_ms * 1000;
-	tcp_output_probe(s, tcb);
+	tcp_output_probe(s, tcb);                    /* MUST-36 */
 }
 
 /* Data arrived in order: ACK it now if two full segments wait for their ACK
- * (RFC 9293 3.8.6.3 MUST-58), else within TCP_DELACK_MS. */
+ * (RFC 9293 3.8.6.3: SHLD-19, MUST-58), else within TCP_DELACK_MS (SHLD-18), under
+ * half a second (MUST-40). */
 void tcp_delack(struct stack *s, struct tcb *tcb)
 {
 	if (s->cfg.no_delayed_ack || tcb->rcv.unacked >= 2u * tcb->snd.mss)
