@@ -7,20 +7,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "net.h"
 #include "sha256.h"
 
 #define BUF_SIZE 65536
 
+/* A number from min to max for --name; else one line and exit 2. */
+static unsigned long number(const char *prog, const char *name, const char *arg,
+			    unsigned long min, unsigned long max)
+{
+	unsigned long v;
+
+	if (net_parse_uint(arg, max, &v) || v < min)
+		net_bad_usage(prog, "--%s: a number from %lu to %lu: %s", name, min, max, arg);
+	return v;
+}
+
 static void usage(FILE *f)
 {
-	fputs("usage: sink [--port N] [--count N] [network options]\n"
+	fputs("usage: sink [--port N] [--count N] [--backlog N] [--no-accept] [network options]\n"
 	      "Accepts connections one after another and reads each until the peer closes;\n"
 	      "prints for each\n"
 	      "  sink: ADDR:PORT received N bytes sha256 HEX in T s (R Mbit/s)\n"
 	      "with T from accept to end of stream, then closes it.\n"
 	      "  --port N            port to listen on (default 9000)\n"
-	      "  --count N           exit after N connections (default: serve forever)\n", f);
+	      "  --count N           exit after N connections (default: serve forever)\n"
+	      "  --backlog N         listen()'s backlog, 1 to 128 (default 128, somaxconn before\n"
+	      "                      Linux 5.4): N half-open connections, N+1 waiting for accept\n"
+	      "  --no-accept         listen, never accept: connections wait in the accept queue\n"
+	      "                      until it is full (SIGINT or SIGTERM ends the program)\n", f);
 	net_usage_common(f);
 }
 
@@ -70,28 +86,47 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "port", required_argument, 0, 'p' }, { "count", required_argument, 0, 'c' },
+		{ "backlog", required_argument, 0, 'b' }, { "no-accept", no_argument, 0, 'A' },
 		NET_LONG_OPTIONS, { 0, 0, 0, 0 },
 	};
 	struct net_options o;
-	unsigned long port = 9000, count = 0, v;
+	unsigned long port = 9000, count = 0, backlog = 128;
+	int c, lfd, fd, no_accept = 0;
 	struct net *n;
-	int c, lfd, fd;
+	char a[16];
 
 	net_options_default(&o);
 	while ((c = net_getopt(argc, argv, "", longopts, &o)) != -1) {
-		if (c == 'h') {
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			return 0;
+		case 'A':
+			no_accept = 1;
+			break;
+		case 'p':
+			port = number(argv[0], "port", optarg, 1, 65535);
+			break;
+		case 'b':
+			backlog = number(argv[0], "backlog", optarg, 1, 128);
+			break;
+		default:                             /* 'c' */
+			count = number(argv[0], "count", optarg, 0, 100000000);
 		}
-		if (net_parse_uint(optarg, c == 'p' ? 65535 : 100000000, &v) || (c == 'p' && !v))
-			net_bad_usage(argv[0], "bad value for --%s: %s", c == 'p' ? "port" : "count", optarg);
-		*(c == 'p' ? &port : &count) = v;
 	}
 	if (optind < argc)
 		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
 	if (!(n = net_start(&o)))
 		return 1;
-	lfd = net_serve(n, (uint16_t)port, "sink");
+	if ((lfd = net_listen(n, (uint16_t)port, (int)backlog)) < 0) {
+		fprintf(stderr, "sink: listen: %s\n", strerror(-lfd));
+		net_stop(n);
+		return 1;
+	}
+	printf("sink: listening on %s:%lu\n", net_addr_str(o.ip, a), port);
+	fflush(stdout);
+	while (no_accept)
+		pause();                             /* connections stay queued; a signal ends it */
 	for (unsigned long served = 0; !count || served < count; served++) {
 		if ((fd = net_accept(n, lfd)) < 0) {
 			fprintf(stderr, "sink: accept: %s\n", strerror(-fd));
