@@ -34,7 +34,7 @@
 #define TCP_PERSIST_MAX_MS     60000    /* zero-window probes back off up to this */
 #define TCP_EPHEMERAL_LO       49152    /* connect()'s local ports, RFC 6335 range */
 #define TCP_EPHEMERAL_HI       65535
-#define TCP_BACKLOG_MAX        128      /* listen() backlog is clamped to this (somaxconn) */
+#define TCP_BACKLOG_MAX        128      /* listen() backlog is clamped to this (Linux's somaxconn before 5.4) */
 #define TCP_CHALLENGE_ACK_MAX  10       /* RFC 5961 7: challenge ACKs per second per connection */
 #define TCP_OOW_ACK_MS         500      /* one ACK per this to out-of-window ACKs (Linux tcp_invalid_ratelimit) */
 #define TCP_COOKIE_SLOT_S      64       /* SYN cookie clock; a cookie lives 1 to 2 slots */

@@ -63,8 +63,8 @@ static void line_add(struct line *l, const char *fmt, ...)
 static void summary_how(struct line *l, const struct trace_summary *m)
 {
 	const char *st = tcp_state_name(m->ended_in), *c = m->cause ? m->cause : "?";
-	bool normal = m->ended_in == TCP_TIME_WAIT || m->ended_in == TCP_LAST_ACK ||
-		      m->ended_in == TCP_FIN_WAIT_2;
+	bool normal = (m->ended_in == TCP_TIME_WAIT || m->ended_in == TCP_LAST_ACK ||
+		       m->ended_in == TCP_FIN_WAIT_2) && !strstr(c, "RST") && !strstr(c, "gave up");
 
 	if (normal) {
 		line_add(l, "%s closed first, %s%s", m->first_fin == 1 ? "we" : "the peer",

@@ -109,6 +109,15 @@ START_TEST(reset_by_the_peer_names_the_state)
 }
 END_TEST
 
+START_TEST(reset_by_the_peer_in_last_ack_is_no_normal_close)
+{
+	h_goto(h, TCP_LAST_ACK);
+	peer_sends(h, TH_RST, IRS + 2, 0, NULL, 0);
+	expect_state(h, TCP_CLOSED);
+	expect_summary("summary: reset by the peer in LAST-ACK;");
+}
+END_TEST
+
 START_TEST(reset_by_us_names_the_call)
 {
 	h_passive_established(h);
@@ -165,6 +174,7 @@ Suite *suite(void)
 	tcase_add_test(tc, simultaneous_close_goes_through_closing);
 	tcase_add_test(tc, half_close_data_after_our_fin_is_named);
 	tcase_add_test(tc, reset_by_the_peer_names_the_state);
+	tcase_add_test(tc, reset_by_the_peer_in_last_ack_is_no_normal_close);
 	tcase_add_test(tc, reset_by_us_names_the_call);
 	tcase_add_test(tc, syn_sent_timeout_counts_its_retransmissions);
 	tcase_add_test(tc, lost_data_is_counted_as_a_timeout_retransmission);
