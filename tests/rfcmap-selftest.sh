@@ -94,8 +94,8 @@ mutate "$M" '| done | `icmp.c:icmp_input` | `tests/check_icmp.c:source_quench_is
 expect_fail "a row done with no test" "MUST-55: marked done, but names no test"
 
 fresh
-mutate "$M" '| not done: `tcp_connect` refuses' '| not done | `tcp_connect` refuses'
-expect_fail "a row not done with no reason" "MUST-46: 'not done' needs a reason"
+mutate "$M" '| not done: `IP_DEFAULT_TTL`' '| not done | `IP_DEFAULT_TTL`'
+expect_fail "a row not done with no reason" "MUST-49: 'not done' needs a reason"
 
 fresh
 mutate "$M" '| MUST | 69 |' '| MUST | 68 |'
