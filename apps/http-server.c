@@ -450,7 +450,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "http-server: listen: %s\n", strerror(-lfd));
 		return 1;
 	}
-	printf("http-server: serving %s on %s:%lu\n", srv.root, net_addr_str(o.ip, a), port);
+	printf("http-server: listening on %s:%lu, serving %s\n", net_addr_str(o.ip, a), port, srv.root);
 	fflush(stdout);
 	threads = calloc(count ? count : 1, sizeof(*threads));
 	for (unsigned long i = 0; !count || i < count; i++) {

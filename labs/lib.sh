@@ -90,14 +90,17 @@ lab_init() {
 	fi
 }
 
-# lab_stack APP [args...]: a stack app in the background with the lab's log and capture
-# (one app per lab run: a second one appends to the same files); $STACK is its PID.
+# lab_stack APP [args...]: a stack server in the background with the lab's log and
+# capture, once it listens (one per lab run: a second one would start the files anew);
+# $STACK is its PID.
 lab_stack() {
 	local app=$1; shift
 	"$B/$app" "${STACK_OPTS[@]}" --log "$OUT/stack.log" --pcap "$OUT/stack.pcap" "$@" \
 		>>"$OUT/$app.out" 2>>"$OUT/$app.err" &
 	STACK=$!; PIDS+=($!)
-	wait_for 50 tun_ready || { echo "$app did not configure tun0:"; cat "$OUT/$app.err"; exit 1; }
+	# a server says "listening on" once it listens (tun0 is addressed before any app runs)
+	wait_for 50 grep -q "listening on" "$OUT/$app.out" ||
+		{ echo "$app did not start:"; cat "$OUT/$app.err"; exit 1; }
 }
 
 # lab_app APP [args...]: a stack app in the foreground (a client), same files.
