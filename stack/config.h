@@ -17,7 +17,9 @@
 #define TCP_DEFAULT_MSS        536      /* RFC 9293 3.7.1: when the peer sends no MSS option */
 #define TCP_MIN_MSS            48       /* a smaller MSS option is raised to this (Linux) */
 #define TCP_SNDBUF             (256 * 1024) /* bytes queued for sending per connection */
-#define TCP_RCVBUF             65535    /* receive buffer = largest unscaled window */
+#define TCP_RCVBUF             65535    /* default receive buffer = largest unscaled window */
+#define TCP_RCVBUF_MAX         (4 * 1024 * 1024) /* --rcvbuf limit with window scaling (shift 7) */
+#define TCP_WSCALE_MAX         14       /* RFC 7323 2.3: a larger shift is used as 14 */
 #define TCP_RTO_INITIAL_MS     1000     /* RFC 6298 2.1: initial RTO 1 s */
 #define TCP_RTO_MIN_MS         200      /* RFC 6298 2.4 says 1 s; Linux uses 200 ms, so do we */
 #define TCP_RTO_MAX_MS         60000    /* RFC 6298 2.5: at least 60 s; backoff stops here */

@@ -24,7 +24,7 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_OOW_ACK_LIMITED] = "tcp acks to out-of-window acks not sent (rate limit)",
 	[STAT_SYNCOOKIE_SENT] = "tcp syn cookies sent",
 	[STAT_SYNCOOKIE_OK] = "tcp connections from a syn cookie",
-	[STAT_TCP_WSCALE_BIG] = "tcp window scale above 14 (ignored)",
+	[STAT_TCP_WSCALE_BIG] = "tcp window scale above 14 (used as 14)",
 	[STAT_INVARIANT] = "invariants broken (a bug: please report it)",
 	[STAT_ICMP_ERROR] = "icmp errors taken by a connection",
 	[STAT_ICMP_UNREACH_SENT] = "icmp protocol unreachable sent",
@@ -86,8 +86,12 @@ struct stack *stack_new(const struct stack_config *cfg, const struct stack_env *
 #endif
 	if (!s->cfg.mtu)
 		s->cfg.mtu = STACK_MTU;
-	if (!s->cfg.rcvbuf || s->cfg.rcvbuf > TCP_RCVBUF)
+	if (!s->cfg.rcvbuf)
 		s->cfg.rcvbuf = TCP_RCVBUF;
+	if (s->cfg.rcvbuf > (s->cfg.no_wscale ? TCP_RCVBUF : TCP_RCVBUF_MAX))
+		s->cfg.rcvbuf = s->cfg.no_wscale ? TCP_RCVBUF : TCP_RCVBUF_MAX;
+	while ((s->cfg.rcvbuf >> s->wscale) > 65535)
+		s->wscale++;                             /* RFC 7323 2.3: the smallest that says it */
 	if (!s->cfg.msl_ms)
 		s->cfg.msl_ms = TCP_DEFAULT_MSL_MS;
 	s->mss = (uint16_t)(s->cfg.mtu - IP_HDR_LEN - TCP_HDR_LEN);   /* MMS_R - 20 (MUST-67) */
@@ -128,6 +132,8 @@ void stack_emit(struct stack *s, size_t len, const struct tcb *tcb, int rexmt)
 		ev.ssthresh = tcb->cc.ssthresh;
 		ev.rto_ms = tcb->timer.rto_fired_ms;
 	}
+	if (tcb && tcb->rcv.wscale && !(s->out[IP_HDR_LEN + 13] & TH_SYN))   /* tcpdump: raw */
+		ev.scaled_wnd = (uint32_t)get16(s->out + IP_HDR_LEN + 14) << tcb->rcv.wscale;
 
 	stat_inc(s, STAT_IP_OUT);
 	stack_trace(s, &ev);

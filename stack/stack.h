@@ -22,8 +22,10 @@ struct stack_config {
 	uint32_t addr;             /* the stack's IPv4 address, host order */
 	int prefix;                /* its subnet's prefix length (24: /24), 0 if unknown */
 	uint16_t mtu;              /* 0: STACK_MTU */
-	uint32_t rcvbuf;           /* receive buffer per connection; 0: TCP_RCVBUF (at most 65535:
-	                              no window scaling) */
+	uint32_t rcvbuf;           /* receive buffer per connection; 0: TCP_RCVBUF. At most
+	                              TCP_RCVBUF_MAX, or 65535 with no_wscale */
+	int no_wscale;             /* nonzero: no window scale option (RFC 7323 2) sent or
+	                              honoured: windows are 16 bits, as before it existed */
 	uint32_t msl_ms;           /* 0: TCP_DEFAULT_MSL_MS; TIME-WAIT lasts 2*MSL */
 	int fixed_isn;             /* nonzero: every ISN is `isn` (reproducible captures) */
 	uint32_t isn;

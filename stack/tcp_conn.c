@@ -37,14 +37,16 @@ static int tcb_free_slot(const struct stack *s)
 	return -1;
 }
 
-/* The send and receive buffers (320 KiB): a connection gets them when it is opened
- * by the user or, from a listener, once its handshake completes, so half-open
- * connections (a SYN flood) cost only their TCB. 0, or -1 when out of memory. */
+/* The send and receive buffers (320 KiB by default; the receive one with its slack,
+ * tcp_rcv_slack): a connection gets them when it is opened by the user or, from a
+ * listener, once its handshake completes, so half-open connections (a SYN flood)
+ * cost only their TCB. 0, or -1 when out of memory. */
 int tcb_alloc_bufs(const struct stack *s, struct tcb *tcb)
 {
 	if (tcb->rcv.q.buf)
 		return 0;
-	if (ring_init(&tcb->snd.q, TCP_SNDBUF) || ring_init(&tcb->rcv.q, s->cfg.rcvbuf)) {
+	if (ring_init(&tcb->snd.q, TCP_SNDBUF) ||
+	    ring_init(&tcb->rcv.q, s->cfg.rcvbuf + tcp_rcv_slack(s))) {
 		ring_free(&tcb->snd.q);
 		ring_free(&tcb->rcv.q);
 		return -1;
@@ -68,6 +70,10 @@ struct tcb *tcb_new(struct stack *s, enum tcp_state born, uint32_t raddr, uint16
 	tcb->state = born;
 	tcb->laddr = s->cfg.addr;
 	tcb->raddr = raddr;
+	/* RFC 7323 2.2: offered when our buffer needs a shift (with 64 KiB, segments stay
+	 * exactly as before scaling existed); tcp_init_rcv takes it back if the peer's SYN
+	 * lacks it */
+	tcb->rcv.ws_offer = !s->cfg.no_wscale && s->wscale > 0;
 	tcb->rport = rport;
 	tcb->lport = lport;
 	tcb->timer.rto_ms = TCP_RTO_INITIAL_MS;

@@ -6,11 +6,23 @@
 #include <errno.h>
 #include "tcp_priv.h"
 
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
 /* 3.10.7.1: no connection. Anything but a RST is answered with a RST. */
 static int tcp_closed_input(struct stack *s, const struct seg *sg)
 {
 	tcp_reply_rst(s, sg);
 	return STAT_DROP_TCP_NO_CONN;
+}
+
+/* RFC 7323 2.2-2.3: scaling is in force only if both SYNs carry the option; the
+ * peer's shift above 14 is used as 14 (counted in tcp_input). Without it our SYN,ACK
+ * does not carry it either. */
+static void tcp_init_wscale(const struct stack *s, struct tcb *tcb, const struct seg *syn)
+{
+	tcb->rcv.ws_offer = tcb->rcv.ws_offer && syn->has_wscale;
+	tcb->snd.wscale = tcb->rcv.ws_offer ? MIN(syn->wscale, TCP_WSCALE_MAX) : 0;
+	tcb->rcv.wscale = tcb->rcv.ws_offer ? s->wscale : 0;
 }
 
 static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
@@ -25,6 +37,7 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	tcb->snd.wl1 = sg->seq;
 	tcb->snd.wl2 = sg->ack;
 	tcb->snd.mss = mss < s->mss ? mss : s->mss;   /* the effective send MSS (MUST-16) */
+	tcp_init_wscale(s, tcb, sg);
 	tcp_cc_init(s, tcb);
 }
 
@@ -70,7 +83,7 @@ static int tcp_listen_cookie_ack(struct stack *s, struct tcb *l, struct seg *sg)
 	}
 	c->snd.una = c->snd.nxt = c->snd.max = sg->ack;
 	c->snd.syn_acked = true;
-	c->rcv.adv = c->rcv.nxt + tcp_rcv_wnd(s, c);   /* the window our cookie SYN-ACK offered */
+	c->rcv.adv = c->rcv.nxt + MIN(tcp_rcv_wnd(s, c), 65535u);   /* what our cookie SYN-ACK offered */
 	stat_inc(s, STAT_SYNCOOKIE_OK);
 	tcp_set_state(s, c, TCP_ESTABLISHED, "rcvd ACK of a SYN cookie", "RFC 4987 3.6");
 	tcp_synced_input(s, c, sg);
@@ -187,7 +200,7 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 	tcp_established(s, tcb, "rcvd SYN,ACK", "3.10.7.3");
 	sg->flags &= (uint8_t)~TH_SYN;                /* text or FIN: from the sixth step on, */
 	sg->seq++;
-	tcb->rcv.adv = tcb->rcv.nxt + tcp_rcv_wnd(s, tcb);   /* trimmed to what our SYN offered */
+	tcb->rcv.adv = tcb->rcv.nxt + MIN(tcp_rcv_wnd(s, tcb), 65535u);   /* what our SYN offered */
 	tcp_trim(tcb, sg);
 	if (tcp_rcv_text(s, tcb, sg) == 0 && tcb->state != TCP_CLOSED)
 		tcp_rcv_fin(s, tcb);
@@ -323,17 +336,25 @@ static int tcp_rcv_ack_syn_received(struct stack *s, struct tcb *tcb, const stru
 	return 0;                               /* SND.WND, WL1, WL2: tcp_update_window */
 }
 
+/* SEG.WND in bytes: shifted by Snd.Wind.Shift on every segment but a SYN (RFC 7323 2.3). */
+static uint32_t tcp_seg_wnd(const struct tcb *tcb, const struct seg *sg)
+{
+	return (sg->flags & TH_SYN) ? sg->wnd : (uint32_t)sg->wnd << tcb->snd.wscale;
+}
+
 /* Window update (3.10.7.4 fifth), judged by SEG.SEQ as it arrived, not as trimmed. */
 static void tcp_update_window(struct tcb *tcb, const struct seg *sg, uint32_t seq)
 {
+	uint32_t wnd = tcp_seg_wnd(tcb, sg);
+
 	if (SEQ_GT(tcb->snd.una, sg->ack) || SEQ_GT(tcb->snd.wl1, seq) ||
 	    (tcb->snd.wl1 == seq && SEQ_GT(tcb->snd.wl2, sg->ack)))
 		return;                              /* an older segment: its window is stale */
-	tcb->snd.wnd = sg->wnd;
+	tcb->snd.wnd = wnd;
 	tcb->snd.wl1 = seq;
 	tcb->snd.wl2 = sg->ack;
-	if (sg->wnd > tcb->snd.max_wnd)
-		tcb->snd.max_wnd = sg->wnd;
+	if (wnd > tcb->snd.max_wnd)
+		tcb->snd.max_wnd = wnd;
 }
 
 /* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data, SYN or
@@ -341,7 +362,7 @@ static void tcp_update_window(struct tcb *tcb, const struct seg *sg, uint32_t se
 static bool tcp_is_dupack(const struct tcb *tcb, const struct seg *orig)
 {
 	return orig->ack == tcb->snd.una && orig->dlen == 0 &&
-	       !(orig->flags & (TH_SYN | TH_FIN)) && orig->wnd == tcb->snd.wnd &&
+	       !(orig->flags & (TH_SYN | TH_FIN)) && tcp_seg_wnd(tcb, orig) == tcb->snd.wnd &&
 	       tcb->snd.max != tcb->snd.una;
 }
 
@@ -495,6 +516,8 @@ static bool tcp_syn_received_dup_syn(struct tcb *tcb, struct seg *sg)
 	}
 	sg->flags &= (uint8_t)~TH_SYN;
 	sg->seq++;
+	sg->wnd = (uint16_t)(sg->wnd >> tcb->snd.wscale);   /* a SYN's window is not scaled
+	                                       (RFC 7323 2.3): as the ACK it now is, rounded down */
 	return false;
 }
 
@@ -553,7 +576,7 @@ void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, siz
 		return;
 	}
 	stat_inc(s, STAT_TCP_IN);
-	if (sg.wscale > 14)
+	if (sg.has_wscale && sg.wscale > TCP_WSCALE_MAX)
 		stat_inc(s, STAT_TCP_WSCALE_BIG);        /* RFC 7323 2.3: log it, use 14 */
 	tcb = tcp_demux(s, &sg);
 	if (tcb && !tcb->listen)

@@ -7,11 +7,25 @@
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* The free receive buffer, at most what 16 bits can say (no window scaling): the
- * most we could advertise. A half-open child has no buffer yet: it will have all of it. */
+/* Room the receive ring keeps past rcvbuf when our windows are scaled (1/32 of it,
+ * at least 2^shift): a right edge held still (never left, RFC 7323 2.4) while RCV.NXT
+ * moves by amounts that are no multiple of 2^shift must be rounded up, into this. */
+uint32_t tcp_rcv_slack(const struct stack *s)
+{
+	uint32_t unit = 1u << s->wscale;
+
+	return !s->wscale ? 0 : s->cfg.rcvbuf / 32 > unit ? s->cfg.rcvbuf / 32 : unit;
+}
+
+/* The free receive buffer (the slack not counted), at most what 16 bits shifted by
+ * Rcv.Wind.Shift can say: the most we could advertise. A half-open child has no
+ * buffer yet: it will have all of it. */
 uint32_t tcp_rcv_wnd(const struct stack *s, const struct tcb *tcb)
 {
-	return MIN(tcb->rcv.q.buf ? tcb->rcv.q.cap - tcb->rcv.q.len : s->cfg.rcvbuf, 65535u);
+	uint32_t room = tcb->rcv.q.cap - tcb->rcv.q.len, slack = tcp_rcv_slack(s);
+	uint32_t free = !tcb->rcv.q.buf ? s->cfg.rcvbuf : room > slack ? room - slack : 0;
+
+	return MIN(free, 65535u << tcb->rcv.wscale);
 }
 
 /* RCV.WND: what is left of the window last advertised, from RCV.NXT. This is the
@@ -63,13 +77,37 @@ static bool tcp_emit_ok(struct stack *s, const struct tcb *tcb, uint32_t seq, ui
 			       "data sent fits the peer's window");
 }
 
+/* RFC 7323 2.3: the 16-bit window field for `wnd` bytes from RCV.NXT, shifted by
+ * `shift` (0 on a SYN: its window is never scaled). Rounded down, so it promises no
+ * buffer we lack; but if that would move the right edge left of the one already
+ * advertised (2.4), rounded up instead, into the ring's slack. Each such ACK may
+ * move the edge up to 2^shift - 1 past the free buffer; should many tiny segments the
+ * user does not read use all the slack up, the edge goes back by less than 2^shift
+ * (a deviation: never seen with segments of 2^shift bytes or more). */
+static uint16_t tcp_wnd_field(const struct stack *s, const struct tcb *tcb, uint32_t wnd,
+			      uint8_t shift)
+{
+	uint32_t f = MIN(wnd >> shift, 65535u), left = tcp_adv_left(tcb), up;
+	uint32_t room = tcb->rcv.q.buf ? tcb->rcv.q.cap - tcb->rcv.q.len :
+		s->cfg.rcvbuf + tcp_rcv_slack(s);
+
+	if ((f << shift) >= left)
+		return (uint16_t)f;
+	up = (left + (1u << shift) - 1) >> shift;
+	return (uint16_t)(up <= 65535u && (up << shift) <= room ? up : f);
+}
+
 static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t flags, uint32_t dlen)
 {
+	uint8_t shift = (flags & TH_SYN) ? 0 : tcb->rcv.wscale;
 	struct seg sg = {
 		.src = tcb->laddr, .dst = tcb->raddr, .sport = tcb->lport, .dport = tcb->rport,
 		.seq = seq, .ack = (flags & TH_ACK) ? tcb->rcv.nxt : 0, .flags = flags,
 		/* the MSS option on every SYN, never on another segment (SHLD-5, MUST-65) */
-		.wnd = (uint16_t)tcp_adv_wnd(s, tcb), .mss = (flags & TH_SYN) ? s->mss : 0,
+		.wnd = tcp_wnd_field(s, tcb, tcp_adv_wnd(s, tcb), shift),
+		.mss = (flags & TH_SYN) ? s->mss : 0,
+		/* window scale: on a SYN only, on a SYN,ACK only if the peer's SYN had it (2.2) */
+		.has_wscale = (flags & TH_SYN) && tcb->rcv.ws_offer, .wscale = s->wscale,
 		.dlen = dlen,
 	};
 	uint8_t *data = s->out + IP_HDR_LEN + TCP_HDR_LEN;
@@ -81,7 +119,7 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 		sg.data = data;
 	}
 	if (flags & TH_ACK) {
-		tcb->rcv.adv = tcb->rcv.nxt + sg.wnd;
+		tcb->rcv.adv = tcb->rcv.nxt + ((uint32_t)sg.wnd << shift);   /* exact, in bytes */
 		tcb->ack_now = false;
 		tcb->timer.delack = 0;
 		tcb->rcv.unacked = 0;

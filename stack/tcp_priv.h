@@ -38,6 +38,8 @@ struct snd_vars {
 	uint32_t max;                  /* highest SND.NXT so far (it steps back on retransmit) */
 	uint32_t wnd, wl1, wl2;        /* SND.WND, SND.WL1, SND.WL2 */
 	uint32_t max_wnd;              /* largest SND.WND seen: RFC 5961 5.2 ACK check */
+	uint8_t wscale;                /* Snd.Wind.Shift (RFC 7323 2.3): SEG.WND << this after
+	                                  the SYN; 0 unless both SYNs had the option */
 	uint16_t mss;                  /* the peer's MSS (effective, <= ours): SMSS */
 	struct ring q;                 /* unacknowledged and unsent data; q.buf[head] is data_seq */
 	uint32_t data_seq;             /* sequence number of the first byte in q */
@@ -55,6 +57,9 @@ struct rcv_vars {
 	bool fin_pending;              /* the peer's FIN is here but waits for a hole to fill */
 	uint32_t fin_seq;
 	uint32_t unacked;              /* bytes received since our last ACK (delayed ACK) */
+	bool ws_offer;                 /* our SYN (or SYN,ACK) carries the window scale option */
+	uint8_t wscale;                /* Rcv.Wind.Shift (RFC 7323 2.3): our windows >> this on
+	                                  the wire after the SYN; 0 unless both sides offered */
 };
 
 /* Round-trip time, RFC 6298: tcp_timer.c */
@@ -132,6 +137,7 @@ struct stack {
 	struct stack_env env;
 	uint64_t now;                  /* time of the call in progress */
 	uint16_t mss;                  /* ours: MTU - 40 */
+	uint8_t wscale;                /* ours: the smallest shift that lets 16 bits say rcvbuf */
 	uint16_t ip_id;
 	uint16_t next_port;            /* ephemeral port hint */
 	struct tcb *conns[STACK_MAX_CONNS];
@@ -178,6 +184,7 @@ void tcp_reply_cookie(struct stack *s, const struct seg *syn);
 void tcp_challenge_ack(struct stack *s, struct tcb *tcb);
 void tcp_oow_ack(struct stack *s, struct tcb *tcb);
 void tcp_output_probe(struct stack *s, struct tcb *tcb);
+uint32_t tcp_rcv_slack(const struct stack *s);
 uint32_t tcp_rcv_wnd(const struct stack *s, const struct tcb *tcb);
 uint32_t tcp_adv_left(const struct tcb *tcb);
 uint32_t tcp_adv_wnd(const struct stack *s, const struct tcb *tcb);

@@ -29,15 +29,19 @@ static const char *kind_word(enum trace_kind k)
 	}
 }
 
-/* " [cwnd 4380 ssthresh inf]": the congestion window a segment was sent with */
+/* " [cwnd 4380 ssthresh inf]": the congestion window a segment was sent with; with
+ * window scaling, " [cwnd 4380 ssthresh inf scaled win 1048448]": the window in bytes
+ * (the line before it stays tcpdump's, which prints the raw 16-bit field) */
 static size_t cc_fmt(const struct trace_event *ev, char *buf, size_t cap)
 {
-	char th[16] = "inf";
+	char th[16] = "inf", sw[32] = "";
 	int n;
 
 	if (ev->ssthresh < 0x7fffffffu)
 		snprintf(th, sizeof(th), "%u", ev->ssthresh);
-	n = snprintf(buf, cap, " [cwnd %u ssthresh %s]", ev->cwnd, th);
+	if (ev->scaled_wnd)
+		snprintf(sw, sizeof(sw), " scaled win %u", ev->scaled_wnd);
+	n = snprintf(buf, cap, " [cwnd %u ssthresh %s%s]", ev->cwnd, th, sw);
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }
 
@@ -579,6 +583,8 @@ static void json_conn(struct json *j, const struct trace_conn *c)
 static void json_cc(struct json *j, const struct trace_event *ev)
 {
 	json_num(j, "cwnd", ev->cwnd);
+	if (ev->scaled_wnd)
+		json_num(j, "scaled_win", ev->scaled_wnd);
 	if (ev->ssthresh < 0x7fffffffu) {
 		json_num(j, "ssthresh", ev->ssthresh);
 	} else {

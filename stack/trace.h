@@ -58,6 +58,8 @@ struct trace_event {
 	enum stat_id reason;           /* DROP */
 	uint64_t duration;             /* STATE into TIME-WAIT: how long it lasts (us) */
 	uint32_t cwnd, ssthresh;       /* CC, and SEG_OUT of a synchronized connection; else 0 */
+	uint32_t scaled_wnd;           /* SEG_OUT with window scaling in force (RFC 7323): the
+	                                  window field << Rcv.Wind.Shift, in bytes; else 0 */
 	const struct trace_summary *sum;   /* SUMMARY */
 	int rexmt;                     /* SEG_OUT: 0, or the Nth retransmission after a timeout,
 	                                  or -1 for one sent at once (fast retransmit, path MTU) */

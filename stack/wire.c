@@ -96,10 +96,11 @@ int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o)
 static const uint8_t opt_len[9] = { [TCP_OPT_MSS] = 4, [TCP_OPT_WSCALE] = 3,
 				    [TCP_OPT_SACK_OK] = 2, [TCP_OPT_TS] = 10 };
 
-/* RFC 9293 3.2: only MSS is used here; unknown kinds are skipped (MUST-6), nothing
- * after EOL is read. Options are walked byte by byte, so one may start anywhere
- * (MUST-64). An option of length 0 or 1, one running past the header, or a known kind
- * of the wrong length drops the segment (counted): MUST-7 asks only that it be survived. */
+/* RFC 9293 3.2: MSS and window scale (RFC 7323) are read, on a SYN only; unknown kinds
+ * are skipped (MUST-6), nothing after EOL is read. Options are walked byte by byte, so
+ * one may start anywhere (MUST-64). An option of length 0 or 1, one running past the
+ * header, or a known kind of the wrong length drops the segment (counted): MUST-7 asks
+ * only that it be survived. */
 static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 {
 	struct tcp_opt o;
@@ -113,8 +114,10 @@ static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 			return STAT_DROP_TCP_OPT;      /* a known kind of the wrong length */
 		if (o.kind == TCP_OPT_MSS && (sg->flags & TH_SYN))     /* only meaningful on a SYN */
 			sg->mss = get16(o.val);
-		if (o.kind == TCP_OPT_WSCALE && (sg->flags & TH_SYN))  /* read, never used */
+		if (o.kind == TCP_OPT_WSCALE && (sg->flags & TH_SYN)) {  /* RFC 7323 2.2: SYN only */
+			sg->has_wscale = true;
 			sg->wscale = o.val[0];
+		}
 	}
 	return 0;
 }
@@ -168,8 +171,9 @@ static void ip_build(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
 size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id)
 {
 	uint8_t *t = buf + IP_HDR_LEN;
-	size_t hlen = TCP_HDR_LEN + (sg->mss ? 4 : 0);
+	size_t hlen = TCP_HDR_LEN + (sg->mss ? 4 : 0) + (sg->has_wscale ? 4 : 0);
 	size_t tlen = hlen + sg->dlen;
+	uint8_t *o = t + TCP_HDR_LEN;
 
 	put16(t, sg->sport);
 	put16(t + 2, sg->dport);
@@ -181,9 +185,16 @@ size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id)
 	put16(t + 16, 0);
 	put16(t + 18, 0);                    /* urgent pointer: not implemented */
 	if (sg->mss) {
-		t[20] = 2;
-		t[21] = 4;                   /* its length (MUST-68): one 32-bit word, no padding */
-		put16(t + 22, sg->mss);
+		o[0] = 2;
+		o[1] = 4;                    /* its length (MUST-68): one 32-bit word, no padding */
+		put16(o + 2, sg->mss);
+		o += 4;
+	}
+	if (sg->has_wscale) {                /* NOP, then kind 3, length 3, shift: as Linux */
+		o[0] = TCP_OPT_NOP;
+		o[1] = TCP_OPT_WSCALE;
+		o[2] = 3;
+		o[3] = sg->wscale;
 	}
 	if (sg->dlen && sg->data != t + hlen)
 		memcpy(t + hlen, sg->data, sg->dlen);

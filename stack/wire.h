@@ -4,6 +4,7 @@
  * inet_cksum. */
 #ifndef TUNTCP_WIRE_H
 #define TUNTCP_WIRE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,8 +73,9 @@ struct seg {
 	uint16_t wnd;               /* SEG.WND */
 	uint16_t up;                /* SEG.UP: parsed, never used as an index */
 	uint16_t mss;               /* MSS option, 0 when absent */
-	uint8_t wscale;             /* window scale shift on a SYN, 0 when absent (not used:
-	                               we never send the option, so no scaling is in force) */
+	bool has_wscale;            /* a window scale option (RFC 7323 2.2): parsed on a SYN,
+	                               written by tcp_build ... */
+	uint8_t wscale;             /* ... with this shift (as sent: may be above 14) */
 	const uint8_t *data;
 	uint32_t dlen;
 };
@@ -92,8 +94,9 @@ int tcp_parse(struct seg *sg, const struct ip_pkt *ip);
  * or -EINVAL when its length byte is missing, below 2, or runs past len. */
 int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o);
 
-/* Write IPv4 + TCP (+ MSS option when sg->mss) + data into buf, which must hold
- * IP_HDR_LEN + TCP_HDR_LEN + 4 + sg->dlen bytes. Returns the packet length. */
+/* Write IPv4 + TCP (+ MSS option when sg->mss, + NOP and window scale when
+ * sg->has_wscale) + data into buf, which must hold IP_HDR_LEN + TCP_HDR_LEN + 8 +
+ * sg->dlen bytes. Returns the packet length. */
 size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id);
 
 /* Turn a valid echo request (in place, in buf) into its reply. Returns the length. */

@@ -9,7 +9,10 @@
  * the device and the sleeping in ppoll. It also answers tuntcp-ss on the control
  * socket (control.h: a thread of its own, which takes the lock only to copy the
  * connections' status) and pauses the stack in step mode (step.h: in the trace
- * callback, with the lock held, so nothing else touches the stack meanwhile). */
+ * callback, with the lock held, so nothing else touches the stack meanwhile).
+ * The link is the TUN device, or (net_start_pair, for tests without root) one end
+ * of a SOCK_SEQPACKET socketpair whose other end is a second net: one IPv4 packet
+ * per read and write either way. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE                /* ppoll; the Makefile defines it, `make sanitize` does not */
 #endif
@@ -23,6 +26,7 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "control.h"
@@ -41,7 +45,9 @@ struct net {
 	struct net_options o;
 	struct stack *s;
 	struct log log;
-	int tunfd, evfd, sigfd;
+	int linkfd;                /* the TUN device, or one end of net_start_pair's socketpair */
+	bool paired;               /* the socketpair: no signals, no control socket */
+	int evfd, sigfd;           /* sigfd -1: signals are not ours (a pair) */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -87,7 +93,10 @@ static struct timespec net_abstime(long ms)
 
 static void net_write(struct net *n, const uint8_t *pkt, size_t len)
 {
-	if (write(n->tunfd, pkt, len) != (ssize_t)len)
+	/* MSG_NOSIGNAL: a pair's other end may be gone (net_stop), no SIGPIPE for that */
+	ssize_t r = n->paired ? send(n->linkfd, pkt, len, MSG_NOSIGNAL) : write(n->linkfd, pkt, len);
+
+	if (r != (ssize_t)len)
 		n->tx_errors++;
 }
 
@@ -184,13 +193,32 @@ static void net_wake(struct net *n)
 		return;                             /* the counter is full: it wakes anyway */
 }
 
-/* Called with the lock held after a user call: if that call armed an earlier
- * timer than the one the network thread sleeps towards, wake it. */
+/* Called with the lock held after a user call: if that call armed a timer (or
+ * queued a delayed packet) earlier than the deadline the network thread sleeps
+ * towards, wake it so that it sleeps towards the new one. */
+static void net_rearm(struct net *n)
+{
+	if (loop_next(&n->loop).at < n->sleep_until)
+		net_wake(n);
+}
+
+/* After a user call that may have changed what other callers wait for. */
 static void net_kick(struct net *n)
 {
 	pthread_cond_broadcast(&n->cond);
-	if (loop_next(&n->loop).at < n->sleep_until)
-		net_wake(n);
+	net_rearm(n);
+}
+
+/* Every app thread waits here, the lock held. The call it made just before may
+ * have armed a timer (net_send's tcp_send arms the retransmission timer and may
+ * send the only segments in flight): without net_rearm the network thread would
+ * sleep on towards its old deadline, perhaps for ever, and nothing would wake
+ * this thread - a lost wakeup. No broadcast here: two waiting threads would wake
+ * each other for ever. */
+static void net_block(struct net *n)
+{
+	net_rearm(n);
+	pthread_cond_wait(&n->cond, &n->lock);
 }
 
 /* The next signal, or 0 when there is none (another thread took it: the network
@@ -260,7 +288,7 @@ static void net_wait(struct pollfd *pfd, nfds_t nfds, uint64_t deadline)
 static void net_receive(struct net *n)
 {
 	for (int i = 0; i < RX_BATCH; i++) {
-		ssize_t len = read(n->tunfd, n->rx, sizeof(n->rx));
+		ssize_t len = read(n->linkfd, n->rx, sizeof(n->rx));
 		if (len <= 0)
 			break;
 		if (n->imp_in)
@@ -274,7 +302,7 @@ static void *net_loop(void *arg)
 {
 	struct net *n = arg;
 	struct pollfd pfd[3] = {
-		{ .fd = n->tunfd, .events = POLLIN }, { .fd = n->evfd, .events = POLLIN },
+		{ .fd = n->linkfd, .events = POLLIN }, { .fd = n->evfd, .events = POLLIN },
 		{ .fd = n->sigfd, .events = POLLIN },
 	};
 	uint64_t drain;
@@ -293,6 +321,8 @@ static void *net_loop(void *arg)
 			net_exit_locked(n, n->exit_signo);
 		if (pfd[0].revents & POLLIN)
 			net_receive(n);
+		if (pfd[0].revents & (POLLHUP | POLLERR))
+			pfd[0].fd = -1;            /* the link is gone (a pair's other end closed) */
 		loop_run_due(&n->loop, now_us());
 		pthread_cond_broadcast(&n->cond);
 	}
@@ -307,11 +337,11 @@ static int net_open_tun(struct net *n)
 	const struct net_options *o = &n->o;
 	int err;
 
-	n->tunfd = tun_open(o->tun);
-	if (n->tunfd < 0) {
+	n->linkfd = tun_open(o->tun);
+	if (n->linkfd < 0) {
 		fprintf(stderr, "tun: cannot open %s: %s\n  (run as root, or let an admin create it "
 			"for you: ip tuntap add dev %s mode tun user $USER)\n",
-			o->tun, strerror(-n->tunfd), o->tun);
+			o->tun, strerror(-n->linkfd), o->tun);
 		return -1;
 	}
 	err = tun_configure(o->tun, o->tun_ip, o->prefix, o->mtu);
@@ -324,7 +354,7 @@ static int net_open_tun(struct net *n)
 			"  ip addr add %s/%d dev %s && ip link set %s up\n", o->tun, strerror(-err),
 			net_addr_str(o->tun_ip, a), o->prefix, o->tun, o->tun);
 	}
-	fcntl(n->tunfd, F_SETFL, fcntl(n->tunfd, F_GETFL) | O_NONBLOCK);
+	fcntl(n->linkfd, F_SETFL, fcntl(n->linkfd, F_GETFL) | O_NONBLOCK);
 	return 0;
 }
 
@@ -339,6 +369,17 @@ static int net_open_signals(struct net *n)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);  /* every thread; the network thread reads them */
 	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);   /* two threads may read it */
 	return n->sigfd < 0 ? -1 : 0;
+}
+
+/* The link: the TUN device, or `pairfd` (net_start_pair) and then no signals. */
+static int net_open_link(struct net *n, int pairfd)
+{
+	if (pairfd < 0)
+		return net_open_tun(n) || net_open_signals(n) ? -1 : 0;
+	n->linkfd = pairfd;
+	n->paired = true;
+	n->sigfd = -1;
+	return 0;
 }
 
 /* Both directions or none: last-ack rules need the FINs of both (one shared
@@ -364,13 +405,15 @@ static int net_open_impair(struct net *n)
 	return 0;
 }
 
-struct net *net_start(const struct net_options *o)
+/* net_start, on the TUN device (pairfd -1) or on one end of a socketpair. */
+static struct net *net_open(const struct net_options *o, int pairfd)
 {
 	struct net *n = calloc(1, sizeof(*n));
 	struct stack_config cfg = { .addr = o->ip, .prefix = o->prefix, .mtu = (uint16_t)o->mtu,
 				    .msl_ms = o->msl_ms, .fixed_isn = o->fixed_isn, .isn = o->isn,
 				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
-				    .no_syncookies = o->no_syncookies,
+				    .no_syncookies = o->no_syncookies, .rcvbuf = o->rcvbuf,
+				    .no_wscale = o->no_wscale,
 				    .abort_on_overflow = o->abort_on_overflow };
 	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace };
 	struct log_config lc = { .log_path = o->log, .pcap_path = o->pcap, .verbose = o->verbose,
@@ -384,7 +427,7 @@ struct net *net_start(const struct net_options *o)
 		fprintf(stderr, "cannot open %s: %s\n", o->pcap ? o->pcap : o->log, strerror(-err));
 		return NULL;
 	}
-	if (net_open_impair(n) || net_open_tun(n) || net_open_signals(n) ||
+	if (net_open_impair(n) || net_open_link(n, pairfd) ||
 	    (n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 	    step_init(&n->step, o->step, n->sigfd, net_step_signal, n))
 		return NULL;
@@ -394,8 +437,36 @@ struct net *net_start(const struct net_options *o)
 	pthread_cond_init(&n->cond, NULL);
 	if (!n->s || pthread_create(&n->thread, NULL, net_loop, n))
 		return NULL;
-	n->ctl = ctl_start(o->tun, net_control, n);
+	n->ctl = pairfd < 0 ? ctl_start(o->tun, net_control, n) : NULL;
 	return n;
+}
+
+struct net *net_start(const struct net_options *o)
+{
+	return net_open(o, -1);
+}
+
+int net_start_pair(const struct net_options *oa, const struct net_options *ob, struct net *pair[2])
+{
+	int sv[2];
+
+	/* non-blocking, as the TUN fd: a full socket buffer loses the packet (tx_errors),
+	 * as a full device queue would */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)) {
+		perror("net_start_pair: socketpair");
+		return -1;
+	}
+	if (!(pair[0] = net_open(oa, sv[0]))) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (!(pair[1] = net_open(ob, sv[1]))) {
+		net_stop(pair[0]);
+		close(sv[1]);
+		return -1;
+	}
+	return 0;
 }
 
 /* Step mode ends first: a paused thread holds the lock. */
@@ -420,16 +491,17 @@ void net_stop(struct net *n)
 	stack_free(n->s);
 	impair_free(n->imp_in);              /* packets still queued are lost */
 	impair_free(n->imp_out);
-	close(n->tunfd);
+	close(n->linkfd);
 	close(n->evfd);
-	close(n->sigfd);
+	if (n->sigfd >= 0)
+		close(n->sigfd);
 	step_free(&n->step);
 	free(n);
 }
 
 /* ---- blocking calls ---- */
 
-static struct tcp_status net_status(struct net *n, int fd)
+static struct tcp_status net_status_locked(struct net *n, int fd)
 {
 	struct tcp_status st = { .state = TCP_CLOSED };
 
@@ -468,7 +540,7 @@ int net_accept(struct net *n, int lfd)
 
 	pthread_mutex_lock(&n->lock);
 	while ((r = tcp_accept(n->s, lfd)) == -EAGAIN)
-		pthread_cond_wait(&n->cond, &n->lock);
+		net_block(n);
 	pthread_mutex_unlock(&n->lock);
 	return r;
 }
@@ -482,8 +554,8 @@ int net_connect(struct net *n, uint32_t addr, uint16_t port)
 	fd = tcp_connect(n->s, now_us(), addr, port, 0);
 	if (fd >= 0) {
 		net_kick(n);
-		while ((st = net_status(n, fd)).state == TCP_SYN_SENT || st.state == TCP_SYN_RECEIVED)
-			pthread_cond_wait(&n->cond, &n->lock);
+		while ((st = net_status_locked(n, fd)).state == TCP_SYN_SENT || st.state == TCP_SYN_RECEIVED)
+			net_block(n);
 		if (st.state == TCP_CLOSED && !st.synchronized) {   /* else: connected, then reset:
 		                                                      the next call reports it */
 			tcp_release(n->s, now_us(), fd);
@@ -503,7 +575,7 @@ ssize_t net_send(struct net *n, int fd, const void *buf, size_t len)
 	while (done < len) {
 		r = tcp_send(n->s, now_us(), fd, (const char *)buf + done, len - done);
 		if (r == -EAGAIN)
-			pthread_cond_wait(&n->cond, &n->lock);
+			net_block(n);
 		else if (r < 0)
 			break;
 		else
@@ -520,7 +592,7 @@ ssize_t net_recv(struct net *n, int fd, void *buf, size_t len)
 
 	pthread_mutex_lock(&n->lock);
 	while ((r = tcp_recv(n->s, now_us(), fd, buf, len)) == -EAGAIN)
-		pthread_cond_wait(&n->cond, &n->lock);
+		net_block(n);
 	net_kick(n);
 	pthread_mutex_unlock(&n->lock);
 	return r;
@@ -556,8 +628,8 @@ int net_close_wait(struct net *n, int fd)
 	pthread_mutex_lock(&n->lock);
 	r = tcp_close(n->s, now_us(), fd);
 	net_kick(n);
-	while (r == 0 && net_status(n, fd).state != TCP_CLOSED)
-		pthread_cond_wait(&n->cond, &n->lock);
+	while (r == 0 && net_status_locked(n, fd).state != TCP_CLOSED)
+		net_block(n);
 	tcp_release(n->s, now_us(), fd);
 	pthread_mutex_unlock(&n->lock);
 	return r;
@@ -573,6 +645,16 @@ int net_peer(struct net *n, int fd, uint32_t *addr, uint16_t *port)
 	pthread_mutex_unlock(&n->lock);
 	*addr = st.raddr;
 	*port = st.rport;
+	return r;
+}
+
+int net_status(struct net *n, int fd, struct tcp_status *st)
+{
+	int r;
+
+	pthread_mutex_lock(&n->lock);
+	r = tcp_status(n->s, fd, st);
+	pthread_mutex_unlock(&n->lock);
 	return r;
 }
 

@@ -1,26 +1,40 @@
-/* net.h - the runtime: one network thread drives the core over a TUN device
- * (poll on the device, timers from stack_next_deadline) and gives applications
- * blocking, socket-like calls. The only code that reads the real clock. The
+/* net.h - the runtime: one network thread drives the core over a TUN device, or
+ * a socketpair to a second stack (net_start_pair), (poll on it, timers from
+ * stack_next_deadline) and gives applications blocking, socket-like calls. The
+ * only code that reads the real clock. The
  * link's impairments (impair.h) sit between the device and the core, "out" on
  * what the stack sends, "in" on what it receives. An app configures all of it
  * with the shared command-line options (options.h).
- * Entry points: net_start, net_stop, net_listen, net_serve, net_accept, net_connect,
- * net_send, net_recv, net_shutdown, net_close, net_close_wait, net_print_stats. */
+ * Entry points: net_start, net_start_pair, net_stop, net_listen, net_serve, net_accept,
+ * net_connect, net_send, net_recv, net_shutdown, net_close, net_close_wait, net_peer,
+ * net_status, net_print_stats. */
 #ifndef TUNTCP_NET_H
 #define TUNTCP_NET_H
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include "options.h"
+#include "tcp.h"
 
 struct net;
 /* Opens the device (configuring it when permitted), the log and pcap, and starts
  * the network thread. NULL (with a message on stderr) on failure. */
 struct net *net_start(const struct net_options *o);
+/* Two stacks linked to each other instead of to a TUN device: a SOCK_SEQPACKET
+ * socketpair carries whole IPv4 packets between pair[0] (configured by oa: its
+ * ip, impairments, log...) and pair[1] (ob). Each has its own network thread
+ * and the real clock, so the blocking calls run for real, without root (the unit
+ * tests of this file). Neither takes signals nor makes a control socket. 0, or
+ * -1 with a message on stderr. Stop each with net_stop. */
+int net_start_pair(const struct net_options *oa, const struct net_options *ob, struct net *pair[2]);
 /* Waits (up to 10 s) for closing connections to finish, prints nothing, frees. */
 void net_stop(struct net *n);
 
-/* Blocking calls; a negative errno on failure, as the socket calls return -1/errno. */
+/* Blocking calls; a negative errno on failure, as the socket calls return -1/errno.
+ * Any thread may call them, several at once. Before a call blocks, the network
+ * thread learns of every timer the call armed, so a blocked call always wakes when
+ * the stack lets it. net_close on a connection another thread is blocked on wakes
+ * that thread with -EBADF. */
 int net_listen(struct net *n, uint16_t port, int backlog);
 /* A server's start: listen on `port` and print "NAME: listening on ADDR:PORT" on
  * stdout; on failure a message and exit 1. Returns the listener. */
@@ -34,6 +48,8 @@ int net_close(struct net *n, int fd);
 /* close(), then wait until the connection is really CLOSED (after TIME-WAIT). */
 int net_close_wait(struct net *n, int fd);
 int net_peer(struct net *n, int fd, uint32_t *addr, uint16_t *port);
+/* The connection's status now (tcp_status: state, queues, windows, timers). */
+int net_status(struct net *n, int fd, struct tcp_status *st);
 /* The core's counters, and the impairments' when any is configured. */
 void net_print_stats(struct net *n, FILE *f);
 

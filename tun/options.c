@@ -42,6 +42,9 @@ void net_usage_common(FILE *f)
 	      "  --no-syncookies     drop SYNs that find the half-open queue full (default: answer\n"
 	      "                      them with SYN cookies, as Linux's tcp_syncookies=1)\n"
 	      "  --abort-on-overflow RST a handshake that finds the accept queue full (else wait)\n"
+	      "  --rcvbuf BYTES      receive buffer per connection, up to 4M (K, M: KiB, MiB;\n"
+	      "                      default 65535); above 65535 the window is scaled (RFC 7323)\n"
+	      "  --no-wscale         no window scale option: 16-bit windows, rcvbuf <= 65535\n"
 	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
 	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
 	      "  --step[=segment]    pause before every state transition (and every TCP segment\n"
@@ -159,6 +162,24 @@ static void net_msl_option(struct net_options *o, const char *arg, const char *p
 }
 
 /* The common options whose value needs checking. */
+/* --rcvbuf BYTES, with K or M for KiB or MiB: 1 byte to 4 MiB (the core's TCP_RCVBUF_MAX) */
+static void net_rcvbuf_option(struct net_options *o, const char *arg, const char *prog)
+{
+	char num[16];
+	size_t n = strlen(arg);
+	unsigned long v, mul = 1;
+
+	if (n && n < sizeof(num) && (arg[n - 1] == 'K' || arg[n - 1] == 'M')) {
+		mul = arg[n - 1] == 'K' ? 1024 : 1024 * 1024;
+		n--;
+	}
+	snprintf(num, sizeof(num), "%.*s", (int)n, arg);
+	if (n >= sizeof(num) || net_parse_uint(num, 4ul * 1024 * 1024, &v) || !v ||
+	    v * mul > 4ul * 1024 * 1024)
+		net_bad_usage(prog, "--rcvbuf: bytes from 1 to 4M (4194304): %s", arg);
+	o->rcvbuf = (uint32_t)(v * mul);
+}
+
 static int net_value_option(struct net_options *o, int c, const char *arg, const char *prog)
 {
 	unsigned long v;
@@ -200,6 +221,9 @@ static int net_value_option(struct net_options *o, int c, const char *arg, const
 	case NET_OPT_MSL:
 		net_msl_option(o, arg, prog);
 		return 1;
+	case NET_OPT_RCVBUF:
+		net_rcvbuf_option(o, arg, prog);
+		return 1;
 	case NET_OPT_ISN:
 		if (net_parse_uint(arg, 0xffffffffu, &v))
 			net_bad_usage(prog, "--isn: a number from 0 to 4294967295: %s", arg);
@@ -234,6 +258,9 @@ int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 		return 1;
 	case NET_OPT_ABORT_ON_OVERFLOW:
 		o->abort_on_overflow = 1;
+		return 1;
+	case NET_OPT_NO_WSCALE:
+		o->no_wscale = 1;
 		return 1;
 	case NET_OPT_STATS:
 		o->stats = 1;

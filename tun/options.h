@@ -31,6 +31,8 @@ struct net_options {
 	int no_delayed_ack;        /* --no-delayed-ack: ACK every segment at once */
 	int no_syncookies;         /* --no-syncookies: drop SYNs when the half-open queue is full */
 	int abort_on_overflow;     /* --abort-on-overflow: RST the ACK that finds the accept queue full */
+	uint32_t rcvbuf;           /* --rcvbuf BYTES: receive buffer per connection (0: 65535) */
+	int no_wscale;             /* --no-wscale: no window scaling (RFC 7323) */
 	int stats;                 /* --stats: print the counters on exit (SIGUSR1: any time) */
 	int step;                  /* --step[=segment]: enum step_mode (step.h), 0 off */
 	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
@@ -42,7 +44,7 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_LOSS, NET_OPT_DELAY, NET_OPT_JITTER, NET_OPT_REORDER, NET_OPT_DUP,
        NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE, NET_OPT_NO_SYNCOOKIES,
        NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT,
-       NET_OPT_STEP };
+       NET_OPT_STEP, NET_OPT_RCVBUF, NET_OPT_NO_WSCALE };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -67,6 +69,8 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "rule", required_argument, 0, NET_OPT_RULE }, \
 	{ "no-syncookies", no_argument, 0, NET_OPT_NO_SYNCOOKIES }, \
 	{ "abort-on-overflow", no_argument, 0, NET_OPT_ABORT_ON_OVERFLOW }, \
+	{ "rcvbuf", required_argument, 0, NET_OPT_RCVBUF }, \
+	{ "no-wscale", no_argument, 0, NET_OPT_NO_WSCALE }, \
 	{ "stats", no_argument, 0, NET_OPT_STATS }, \
 	{ "step", optional_argument, 0, NET_OPT_STEP }, \
 	{ "verbose", no_argument, 0, 'v' }, \
