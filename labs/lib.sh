@@ -78,7 +78,7 @@ lab_init() {
 	ip tuntap add dev tun0 mode tun           # addressed now: a kernel-side server can
 	ip addr add 10.0.0.1/24 dev tun0          # bind 10.0.0.1 before any stack app runs
 	ip link set tun0 up
-	tcpdump -i tun0 -n -S -U --immediate-mode -w "$OUT/tun0.pcap" 2>"$OUT/tcpdump.err" &
+	tcpdump -i tun0 -n -S -U --immediate-mode -B 8192 -w "$OUT/tun0.pcap" 2>"$OUT/tcpdump.err" &
 	PIDS+=($!); LAB_TCPDUMP=$!
 	wait_for 50 grep -q 'listening on' "$OUT/tcpdump.err"
 	LAB_KSTATES=""

@@ -9,9 +9,22 @@ if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	if [ "${CI:-}" = true ]; then echo "labs: need root and /dev/net/tun (CI=true)"; echo "labs: 0 passed, $# failed"; exit 1; fi
 	echo "labs: skipped (need root and /dev/net/tun)"; echo "labs: 0 passed, 0 failed, $# skipped"; exit 0
 fi
+# One lab run and its key check; 0 if both pass.
+run_lab() {
+	rm -f "build/labs-$1.check.txt"
+	timeout 120 "labs/$1/run" >"build/labs-$1.run.txt" 2>&1 &&
+		"labs/$1/check" --key >"build/labs-$1.check.txt" 2>&1
+}
+# The capture itself incomplete (tcpdump's buffer overran on a busy machine): not the
+# stack's doing, so that run does not count and the lab runs once more.
+capture_lost() { grep -qE '^[1-9][0-9]* packets dropped by kernel' "build/labs/$1/tcpdump.err" 2>/dev/null; }
 for l in "$@"; do
 	echo "== lab $l"
-	if timeout 120 "labs/$l/run" >"build/labs-$l.run.txt" 2>&1 && "labs/$l/check" --key >"build/labs-$l.check.txt" 2>&1; then
+	if ! run_lab "$l" && capture_lost "$l"; then
+		echo "   (tcpdump dropped packets on tun0: $(grep 'dropped by kernel' "build/labs/$l/tcpdump.err"); once more)"
+		run_lab "$l"
+	fi
+	if [ -s "build/labs-$l.check.txt" ] && tail -n 1 "build/labs-$l.check.txt" | grep -q ', 0 failed$'; then
 		pass=$((pass + 1)); echo "PASS lab $l ($(tail -n 1 "build/labs-$l.check.txt"))"
 	else
 		fail=$((fail + 1)); echo "FAIL lab $l"
