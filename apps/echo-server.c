@@ -43,16 +43,6 @@ done:
 }
 
 /* A number from min to max for --name; else one line and exit 2. */
-static unsigned long number(const char *prog, const char *name, const char *arg,
-			    unsigned long min, unsigned long max)
-{
-	unsigned long v;
-
-	if (net_parse_uint(arg, max, &v) || v < min)
-		net_bad_usage(prog, "--%s: a number from %lu to %lu: %s", name, min, max, arg);
-	return v;
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: echo-server [--port N] [--count N] [--prefix TEXT] [--backlog N]\n"
@@ -81,7 +71,6 @@ int main(int argc, char **argv)
 	int c, lfd, no_accept = 0;
 	pthread_t *threads;
 	struct net *n;
-	char a[16];
 
 	net_options_default(&o);
 	while ((c = net_getopt(argc, argv, "", longopts, &o)) != -1) {
@@ -96,13 +85,13 @@ int main(int argc, char **argv)
 			no_accept = 1;
 			break;
 		case 'p':
-			port = number(argv[0], "port", optarg, 1, 65535);
+			port = net_option_number(argv[0], "port", optarg, 1, 65535);
 			break;
 		case 'b':
-			backlog = number(argv[0], "backlog", optarg, 1, 128);
+			backlog = net_option_number(argv[0], "backlog", optarg, 1, 128);
 			break;
 		default:                                     /* 'c' */
-			count = number(argv[0], "count", optarg, 0, 1000000);
+			count = net_option_number(argv[0], "count", optarg, 0, 1000000);
 		}
 	}
 	if (optind < argc)
@@ -111,15 +100,7 @@ int main(int argc, char **argv)
 		net_bad_usage(argv[0], "--prefix: at most 1024 bytes");
 	if (!(n = net_start(&o)))
 		return 1;
-	if ((lfd = net_listen(n, (uint16_t)port, (int)backlog)) < 0) {
-		fprintf(stderr, "echo-server: listen: %s\n", strerror(-lfd));
-		net_stop(n);
-		return 1;
-	}
-	printf("echo-server: listening on %s:%lu\n", net_addr_str(o.ip, a), port);
-	fflush(stdout);
-	while (no_accept)
-		pause();                             /* connections stay queued; a signal ends it */
+	lfd = net_serve(n, (uint16_t)port, (int)backlog, no_accept, "echo-server");
 	threads = calloc(count ? count : 1, sizeof(*threads));
 	for (unsigned long i = 0; !count || i < count; i++) {
 		struct conn *cn = malloc(sizeof(*cn));

@@ -13,16 +13,6 @@
 struct server { unsigned long linger; int answer_anyway; };
 
 /* A number from min to max for --name; else one line and exit 2. */
-static unsigned long number(const char *prog, const char *name, const char *arg,
-			    unsigned long min, unsigned long max)
-{
-	unsigned long v;
-
-	if (net_parse_uint(arg, max, &v) || v < min)
-		net_bad_usage(prog, "--%s: a number from %lu to %lu: %s", name, min, max, arg);
-	return v;
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: pingpong-server [--port N] [--linger MS] [--count N] [--backlog N]\n"
@@ -75,7 +65,6 @@ int main(int argc, char **argv)
 	unsigned long port = 1234, count = 0, backlog = 128;
 	int c, lfd, no_accept = 0;
 	struct net *n;
-	char a[16];
 
 	net_options_default(&o);
 	while ((c = net_getopt(argc, argv, "", longopts, &o)) != -1) {
@@ -90,31 +79,23 @@ int main(int argc, char **argv)
 			sv.answer_anyway = 1;
 			break;
 		case 'p':
-			port = number(argv[0], "port", optarg, 1, 65535);
+			port = net_option_number(argv[0], "port", optarg, 1, 65535);
 			break;
 		case 'l':
-			sv.linger = number(argv[0], "linger", optarg, 0, 100000000);
+			sv.linger = net_option_number(argv[0], "linger", optarg, 0, 100000000);
 			break;
 		case 'b':
-			backlog = number(argv[0], "backlog", optarg, 1, 128);
+			backlog = net_option_number(argv[0], "backlog", optarg, 1, 128);
 			break;
 		default:                             /* 'c' */
-			count = number(argv[0], "count", optarg, 0, 100000000);
+			count = net_option_number(argv[0], "count", optarg, 0, 100000000);
 		}
 	}
 	if (optind < argc)
 		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
 	if (!(n = net_start(&o)))
 		return 1;
-	if ((lfd = net_listen(n, (uint16_t)port, (int)backlog)) < 0) {
-		fprintf(stderr, "pingpong-server: listen: %s\n", strerror(-lfd));
-		net_stop(n);
-		return 1;
-	}
-	printf("pingpong-server: listening on %s:%lu\n", net_addr_str(o.ip, a), port);
-	fflush(stdout);
-	while (no_accept)
-		pause();                             /* connections stay queued; a signal ends it */
+	lfd = net_serve(n, (uint16_t)port, (int)backlog, no_accept, "pingpong-server");
 	for (unsigned long served = 0; !count || served < count; served++)
 		serve_one(n, net_accept(n, lfd), &sv);
 	net_close(n, lfd);

@@ -14,16 +14,6 @@
 #define BUF_SIZE 65536
 
 /* A number from min to max for --name; else one line and exit 2. */
-static unsigned long number(const char *prog, const char *name, const char *arg,
-			    unsigned long min, unsigned long max)
-{
-	unsigned long v;
-
-	if (net_parse_uint(arg, max, &v) || v < min)
-		net_bad_usage(prog, "--%s: a number from %lu to %lu: %s", name, min, max, arg);
-	return v;
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: sink [--port N] [--count N] [--backlog N] [--no-accept] [network options]\n"
@@ -93,7 +83,6 @@ int main(int argc, char **argv)
 	unsigned long port = 9000, count = 0, backlog = 128;
 	int c, lfd, fd, no_accept = 0;
 	struct net *n;
-	char a[16];
 
 	net_options_default(&o);
 	while ((c = net_getopt(argc, argv, "", longopts, &o)) != -1) {
@@ -105,28 +94,20 @@ int main(int argc, char **argv)
 			no_accept = 1;
 			break;
 		case 'p':
-			port = number(argv[0], "port", optarg, 1, 65535);
+			port = net_option_number(argv[0], "port", optarg, 1, 65535);
 			break;
 		case 'b':
-			backlog = number(argv[0], "backlog", optarg, 1, 128);
+			backlog = net_option_number(argv[0], "backlog", optarg, 1, 128);
 			break;
 		default:                             /* 'c' */
-			count = number(argv[0], "count", optarg, 0, 100000000);
+			count = net_option_number(argv[0], "count", optarg, 0, 100000000);
 		}
 	}
 	if (optind < argc)
 		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
 	if (!(n = net_start(&o)))
 		return 1;
-	if ((lfd = net_listen(n, (uint16_t)port, (int)backlog)) < 0) {
-		fprintf(stderr, "sink: listen: %s\n", strerror(-lfd));
-		net_stop(n);
-		return 1;
-	}
-	printf("sink: listening on %s:%lu\n", net_addr_str(o.ip, a), port);
-	fflush(stdout);
-	while (no_accept)
-		pause();                             /* connections stay queued; a signal ends it */
+	lfd = net_serve(n, (uint16_t)port, (int)backlog, no_accept, "sink");
 	for (unsigned long served = 0; !count || served < count; served++) {
 		if ((fd = net_accept(n, lfd)) < 0) {
 			fprintf(stderr, "sink: accept: %s\n", strerror(-fd));

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 		net_bad_usage(argv[0], "unexpected argument: %s", argv[optind]);
 	if (!(n = net_start(&o)))
 		return 1;
-	lfd = net_serve(n, (uint16_t)port, "slow-reader");
+	lfd = net_serve(n, (uint16_t)port, 128, false, "slow-reader");
 	for (unsigned long served = 0; !count || served < count; served++) {
 		if ((fd = net_accept(n, lfd)) < 0) {
 			fprintf(stderr, "slow-reader: accept: %s\n", strerror(-fd));

@@ -519,10 +519,10 @@ int net_listen(struct net *n, uint16_t port, int backlog)
 	return r;
 }
 
-int net_serve(struct net *n, uint16_t port, const char *name)
+int net_serve(struct net *n, uint16_t port, int backlog, bool no_accept, const char *name)
 {
 	char a[16];
-	int lfd = net_listen(n, port, 16);
+	int lfd = net_listen(n, port, backlog);
 
 	if (lfd < 0) {
 		fprintf(stderr, "%s: listen: %s\n", name, strerror(-lfd));
@@ -531,6 +531,8 @@ int net_serve(struct net *n, uint16_t port, const char *name)
 	}
 	printf("%s: listening on %s:%u\n", name, net_addr_str(n->o.ip, a), port);
 	fflush(stdout);
+	while (no_accept)
+		pause();                     /* connections stay queued; a signal ends the program */
 	return lfd;
 }
 

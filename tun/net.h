@@ -38,7 +38,7 @@ void net_stop(struct net *n);
 int net_listen(struct net *n, uint16_t port, int backlog);
 /* A server's start: listen on `port` and print "NAME: listening on ADDR:PORT" on
  * stdout; on failure a message and exit 1. Returns the listener. */
-int net_serve(struct net *n, uint16_t port, const char *name);
+int net_serve(struct net *n, uint16_t port, int backlog, bool no_accept, const char *name);
 int net_accept(struct net *n, int lfd);
 int net_connect(struct net *n, uint32_t addr, uint16_t port);
 ssize_t net_send(struct net *n, int fd, const void *buf, size_t len);   /* all of it */

@@ -101,6 +101,16 @@ int net_parse_uint(const char *s, unsigned long max, unsigned long *v)
 	return (errno || end == s || *end || *v > max || *s == '-') ? -1 : 0;
 }
 
+unsigned long net_option_number(const char *prog, const char *name, const char *arg,
+				unsigned long min, unsigned long max)
+{
+	unsigned long v;
+
+	if (net_parse_uint(arg, max, &v) || v < min)
+		net_bad_usage(prog, "--%s: a number from %lu to %lu: %s", name, min, max, arg);
+	return v;
+}
+
 void net_args_host_port(int argc, char **argv, uint32_t *addr, unsigned long *port)
 {
 	if (optind >= argc)

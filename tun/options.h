@@ -93,6 +93,9 @@ int net_parse_addr(const char *s, uint32_t *addr);
  * absent); anything wrong or left over: one line and exit 2. */
 void net_args_host_port(int argc, char **argv, uint32_t *addr, unsigned long *port);
 int net_parse_uint(const char *s, unsigned long max, unsigned long *v);
+/* --NAME's value, a number from min to max, or one line and exit 2. */
+unsigned long net_option_number(const char *prog, const char *name, const char *arg,
+				unsigned long min, unsigned long max);
 
 /* "10.0.0.2" */
 const char *net_addr_str(uint32_t addr, char buf[16]);
