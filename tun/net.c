@@ -354,6 +354,7 @@ static int net_open_tun(struct net *n)
 			"  ip addr add %s/%d dev %s && ip link set %s up\n", o->tun, strerror(-err),
 			net_addr_str(o->tun_ip, a), o->prefix, o->tun, o->tun);
 	}
+	tun_wait_running(o->tun, 2000);   /* else the kernel may drop our first SYN's answer */
 	fcntl(n->linkfd, F_SETFL, fcntl(n->linkfd, F_GETFL) | O_NONBLOCK);
 	return 0;
 }
@@ -374,11 +375,11 @@ static int net_open_signals(struct net *n)
 /* The link: the TUN device, or `pairfd` (net_start_pair) and then no signals. */
 static int net_open_link(struct net *n, int pairfd)
 {
+	n->sigfd = -1;
 	if (pairfd < 0)
-		return net_open_tun(n) || net_open_signals(n) ? -1 : 0;
+		return net_open_tun(n) || (!n->o.no_signals && net_open_signals(n)) ? -1 : 0;
 	n->linkfd = pairfd;
 	n->paired = true;
-	n->sigfd = -1;
 	return 0;
 }
 
@@ -409,12 +410,7 @@ static int net_open_impair(struct net *n)
 static struct net *net_open(const struct net_options *o, int pairfd)
 {
 	struct net *n = calloc(1, sizeof(*n));
-	struct stack_config cfg = { .addr = o->ip, .prefix = o->prefix, .mtu = (uint16_t)o->mtu,
-				    .msl_ms = o->msl_ms, .fixed_isn = o->fixed_isn, .isn = o->isn,
-				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
-				    .no_syncookies = o->no_syncookies, .rcvbuf = o->rcvbuf,
-				    .no_wscale = o->no_wscale,
-				    .abort_on_overflow = o->abort_on_overflow };
+	struct stack_config cfg = net_stack_config(o);
 	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace };
 	struct log_config lc = { .log_path = o->log, .pcap_path = o->pcap, .verbose = o->verbose,
 				 .json = o->log_json, .classic_pcap = o->pcap_classic };

@@ -306,3 +306,14 @@ const char *net_addr_str(uint32_t addr, char buf[16])
 	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, addr >> 16 & 255, addr >> 8 & 255, addr & 255);
 	return buf;
 }
+
+struct stack_config net_stack_config(const struct net_options *o)
+{
+	struct stack_config cfg = { .addr = o->ip, .prefix = o->prefix, .mtu = (uint16_t)o->mtu,
+				    .msl_ms = o->msl_ms, .fixed_isn = o->fixed_isn, .isn = o->isn,
+				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
+				    .no_syncookies = o->no_syncookies, .rcvbuf = o->rcvbuf,
+				    .no_wscale = o->no_wscale,
+				    .abort_on_overflow = o->abort_on_overflow };
+	return cfg;
+}

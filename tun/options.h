@@ -4,7 +4,7 @@
  * them into one impair_conf per direction), gathered in a struct net_options for
  * net_start.
  * Also the small parsers the apps use for their own options and arguments.
- * Entry points: net_options_default, net_getopt (or net_option), net_usage_common,
+ * Entry points: net_options_default, net_stack_config, net_getopt (or net_option), net_usage_common,
  * net_bad_usage, net_args_host_port, net_parse_uint, net_parse_addr, net_addr_str. */
 #ifndef TUNTCP_OPTIONS_H
 #define TUNTCP_OPTIONS_H
@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "impair.h"
+#include "stack.h"
 
 struct net_options {
 	const char *tun;           /* --tun NAME, default tun0 */
@@ -37,6 +38,9 @@ struct net_options {
 	int step;                  /* --step[=segment]: enum step_mode (step.h), 0 off */
 	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
 	int impair_seed_set;       /* --impair-seed N; default: random, printed */
+	int no_signals;            /* not an option: the program keeps its signals (the
+	                              preload library); else SIGINT/SIGTERM end it, SIGUSR1
+	                              prints the counters */
 };
 
 enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
@@ -78,6 +82,8 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 #define NET_SHORT_OPTIONS "vh"
 
 void net_options_default(struct net_options *o);
+/* The core's configuration these options give. */
+struct stack_config net_stack_config(const struct net_options *o);
 /* getopt_long that handles the common options itself and returns the app's own
  * (and 'h'); -1 at the end. Unknown options and bad values: one line, exit 2. */
 int net_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,

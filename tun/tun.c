@@ -1,5 +1,5 @@
 /* tun.c - open and configure a Linux TUN device (see Documentation/networking/tuntap
- * in the kernel). Entry points: tun_open, tun_configure, tun_is_up. */
+ * in the kernel). Entry points: tun_open, tun_configure, tun_is_up, tun_wait_running. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "tun.h"
 
@@ -79,4 +80,28 @@ int tun_is_up(const char *name)
 	up = ioctl(sock, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
 	close(sock);
 	return up;
+}
+
+/* Attaching to a device that exists (the labs make tun0 persistent) turns its carrier
+ * on, but the kernel activates the queue behind it later, from its link-watch work (up
+ * to a second): until then what the kernel sends to the device is dropped, a SYN-ACK
+ * for instance. IFF_RUNNING appears when that work has run. Returns the ms waited,
+ * or -1 if it did not appear within `max_ms`. */
+int tun_wait_running(const char *name, int max_ms)
+{
+	struct ifreq ifr;
+	struct timespec ms = { 0, 1000000 };
+	int waited, sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (sock < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	for (waited = 0; waited <= max_ms; waited++) {
+		if (ioctl(sock, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING))
+			break;
+		nanosleep(&ms, NULL);
+	}
+	close(sock);
+	return waited > max_ms ? -1 : waited;
 }

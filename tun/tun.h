@@ -12,5 +12,7 @@ int tun_open(const char *name);
 int tun_configure(const char *name, uint32_t addr, int prefix, int mtu);
 /* Is the device up with an address already (made with ip tuntap by an admin)? */
 int tun_is_up(const char *name);
+/* Wait until the kernel runs the device's queue (IFF_RUNNING). ms waited, or -1. */
+int tun_wait_running(const char *name, int max_ms);
 
 #endif
