@@ -178,3 +178,6 @@ rfcmap:
 	@tests/rfcmap-selftest.sh
 
 .PHONY: rfcmap
+
+# Benchmarks (README "Performance"): `make bench`, `make bench QUICK=1`.
+-include tests/bench/bench.mk
