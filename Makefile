@@ -19,7 +19,7 @@ STACK_OBJ   := $(STACK_SRC:%.c=$(B)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-all: $(APPS:%=$(B)/%) $(CHECK_TESTS:%=$(B)/tests/%)
+all: $(APPS:%=$(B)/%) $(CHECK_TESTS:%=$(B)/tests/%) $(B)/libtuntcp.so
 
 Q := $(if $(V),,@)      # make V=1 shows the commands
 
@@ -34,6 +34,18 @@ $(B)/libtuntcp.a: $(STACK_OBJ) $(RUNTIME_OBJ)
 $(B)/%: $(B)/apps/%.o $(APP_LIB:%.c=$(B)/%.o) $(B)/libtuntcp.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The preload library (tun/preload/, README "Unmodified programs"): the stack and the
+# runtime built position-independent, every symbol hidden but the calls it takes over.
+PRELOAD_OBJ := $(patsubst %.c,$(B)/pic/%.o,$(STACK_SRC) $(RUNTIME_SRC) tun/preload/preload.c)
+$(B)/pic/%.o: %.c $(wildcard stack/*.h tun/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (-fPIC)")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/libtuntcp.so: $(PRELOAD_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -shared -o $@ $^ -ldl $(LDLIBS)
 
 # The tests link the core built with INTERNAL_CHECKS: every invariant is checked after
 # every step (stack_check), and a broken one stops the test at once.

@@ -23,6 +23,8 @@ have_cmd curl       || need+=(curl)
 have_cmd gnuplot    || need+=(gnuplot-nox)
 have_cmd unshare    || need+=(util-linux)
 have_cmd clang      || need+=(clang)
+have_cmd socat      || need+=(socat)
+have_cmd php        || need+=(php-cli)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)

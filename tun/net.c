@@ -59,8 +59,13 @@ struct net {
 	struct step step;          /* --step; off: STEP_OFF */
 	int exit_signo;            /* SIGINT or SIGTERM taken while paused: the network thread exits */
 	struct ctl *ctl;           /* the control socket; NULL: none */
+	struct net_poller poller;  /* more fds to poll, and work after each wake-up (bridge.h) */
+	struct pollfd *pfd;        /* what the network thread polls: link, evfd, sigfd, poller's */
 	uint8_t rx[65536];
 };
+
+#define NET_PFD_FIXED 3
+#define NET_PFD_MAX (NET_PFD_FIXED + 4096)
 
 enum { NET_IN, NET_OUT };          /* the impair queues' numbers in the loop */
 
@@ -298,20 +303,28 @@ static void net_receive(struct net *n)
 	}
 }
 
+/* The poller's fds after the three of our own; how many in all. */
+static nfds_t net_poll_set(struct net *n)
+{
+	if (!n->poller.fill)
+		return NET_PFD_FIXED;
+	return NET_PFD_FIXED + (nfds_t)n->poller.fill(n->poller.ctx, n->pfd + NET_PFD_FIXED,
+						      NET_PFD_MAX - NET_PFD_FIXED, &n->sleep_until);
+}
+
 static void *net_loop(void *arg)
 {
 	struct net *n = arg;
-	struct pollfd pfd[3] = {
-		{ .fd = n->linkfd, .events = POLLIN }, { .fd = n->evfd, .events = POLLIN },
-		{ .fd = n->sigfd, .events = POLLIN },
-	};
+	struct pollfd *pfd = n->pfd;
 	uint64_t drain;
+	nfds_t nfds;
 
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop) {
 		n->sleep_until = loop_next(&n->loop).at;
+		nfds = net_poll_set(n);
 		pthread_mutex_unlock(&n->lock);
-		net_wait(pfd, 3, n->sleep_until);
+		net_wait(pfd, nfds, n->sleep_until);
 		if (pfd[2].revents & POLLIN)
 			net_on_signal(n);
 		if ((pfd[1].revents & POLLIN) && read(n->evfd, &drain, sizeof(drain)) < 0)
@@ -324,6 +337,8 @@ static void *net_loop(void *arg)
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			pfd[0].fd = -1;            /* the link is gone (a pair's other end closed) */
 		loop_run_due(&n->loop, now_us());
+		if (n->poller.run)
+			n->poller.run(n->poller.ctx, pfd + NET_PFD_FIXED, nfds - NET_PFD_FIXED, now_us());
 		pthread_cond_broadcast(&n->cond);
 	}
 	pthread_mutex_unlock(&n->lock);
@@ -423,7 +438,8 @@ static struct net *net_open(const struct net_options *o, int pairfd)
 		fprintf(stderr, "cannot open %s: %s\n", o->pcap ? o->pcap : o->log, strerror(-err));
 		return NULL;
 	}
-	if (net_open_impair(n) || net_open_link(n, pairfd) ||
+	if (!(n->pfd = calloc(NET_PFD_MAX, sizeof(*n->pfd))) || net_open_impair(n) ||
+	    net_open_link(n, pairfd) ||
 	    (n->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 	    step_init(&n->step, o->step, n->sigfd, net_step_signal, n))
 		return NULL;
@@ -431,6 +447,9 @@ static struct net *net_open(const struct net_options *o, int pairfd)
 		loop_add_stack(&n->loop, n->s);
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
+	n->pfd[0] = (struct pollfd){ .fd = n->linkfd, .events = POLLIN };
+	n->pfd[1] = (struct pollfd){ .fd = n->evfd, .events = POLLIN };
+	n->pfd[2] = (struct pollfd){ .fd = n->sigfd, .events = POLLIN };
 	if (!n->s || pthread_create(&n->thread, NULL, net_loop, n))
 		return NULL;
 	n->ctl = pairfd < 0 ? ctl_start(o->tun, net_control, n) : NULL;
@@ -492,7 +511,54 @@ void net_stop(struct net *n)
 	if (n->sigfd >= 0)
 		close(n->sigfd);
 	step_free(&n->step);
+	free(n->pfd);
 	free(n);
+}
+
+/* ---- the stack itself, for code with its own policy (bridge.c) ---- */
+
+struct stack *net_lock(struct net *n)
+{
+	pthread_mutex_lock(&n->lock);
+	return n->s;
+}
+
+void net_unlock(struct net *n)
+{
+	pthread_cond_broadcast(&n->cond);
+	net_wake(n);                /* the poller's fds may have changed */
+	pthread_mutex_unlock(&n->lock);
+}
+
+int net_wait_locked(struct net *n, long ms)
+{
+	struct timespec ts;
+
+	if (ms < 0) {
+		net_block(n);
+		return 0;
+	}
+	ts = net_abstime(ms);
+	net_rearm(n);
+	return pthread_cond_timedwait(&n->cond, &n->lock, &ts) ? -ETIMEDOUT : 0;
+}
+
+uint64_t net_now(void)
+{
+	return now_us();
+}
+
+void net_set_poller(struct net *n, const struct net_poller *p)
+{
+	pthread_mutex_lock(&n->lock);
+	n->poller = *p;
+	net_wake(n);
+	pthread_mutex_unlock(&n->lock);
+}
+
+const struct net_options *net_options_of(const struct net *n)
+{
+	return &n->o;
 }
 
 /* ---- blocking calls ---- */

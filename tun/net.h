@@ -7,7 +7,7 @@
  * with the shared command-line options (options.h).
  * Entry points: net_start, net_start_pair, net_stop, net_listen, net_serve, net_accept,
  * net_connect, net_send, net_recv, net_shutdown, net_close, net_close_wait, net_peer,
- * net_status, net_print_stats. */
+ * net_status, net_print_stats; net_lock, net_unlock, net_wait_locked, net_set_poller. */
 #ifndef TUNTCP_NET_H
 #define TUNTCP_NET_H
 #include <stdint.h>
@@ -29,6 +29,28 @@ struct net *net_start(const struct net_options *o);
 int net_start_pair(const struct net_options *oa, const struct net_options *ob, struct net *pair[2]);
 /* Waits (up to 10 s) for closing connections to finish, prints nothing, frees. */
 void net_stop(struct net *n);
+
+/* The stack itself, for code that runs its own policy on it (bridge.c): net_lock
+ * returns it with the lock held, net_unlock lets go (waking blocked callers and the
+ * network thread); net_wait_locked waits, the lock held, until the network thread has
+ * done something or `ms` pass (-1: no limit; -ETIMEDOUT when they did). net_now is
+ * the clock the stack runs on. */
+struct stack *net_lock(struct net *n);
+void net_unlock(struct net *n);
+int net_wait_locked(struct net *n, long ms);
+uint64_t net_now(void);
+const struct net_options *net_options_of(const struct net *n);
+/* More fds for the network thread: before it sleeps, fill() puts up to `max` pollfds
+ * in pfd and returns how many (and may bring *wake_at, the time it sleeps until,
+ * closer); after every wake-up run() sees them with their revents and does its
+ * work. Both are called with the lock held. */
+struct pollfd;
+struct net_poller {
+	int (*fill)(void *ctx, struct pollfd *pfd, int max, uint64_t *wake_at);
+	void (*run)(void *ctx, struct pollfd *pfd, int nfds, uint64_t now);
+	void *ctx;
+};
+void net_set_poller(struct net *n, const struct net_poller *p);
 
 /* Blocking calls; a negative errno on failure, as the socket calls return -1/errno.
  * Any thread may call them, several at once. Before a call blocks, the network
