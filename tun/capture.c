@@ -111,7 +111,12 @@ static void write_last(struct capture *c)
 		epb(c->f, c->last_wall, c->last_dir, c->last_pkt, c->last_len, c->last_comment);
 	else
 		pcap_record(c->f, c->last_wall, c->last_pkt, c->last_len);
-	fflush(c->f);
+}
+
+void capture_flush(struct capture *c)
+{
+	if (c->f)
+		fflush(c->f);
 }
 
 static uint16_t ip_id(const uint8_t *pkt, size_t len)

@@ -38,6 +38,8 @@ void capture_comment(struct capture *c, uint64_t core_now, const char *text);
 /* The impairment layer acted on a packet ("drop (loss 5%)", "dup (rule ...)"). */
 void capture_impair(struct capture *c, uint64_t wall_us, int dir, const char *what,
 		    const uint8_t *pkt, size_t len);
+/* What is written so far, to the file (the last packet waits for its comments). */
+void capture_flush(struct capture *c);
 void capture_close(struct capture *c);
 
 #endif

@@ -33,8 +33,8 @@ int log_open(struct log *l, const struct log_config *c)
 	l->out = stderr;
 	if (c->log_path && !(l->out = fopen(c->log_path, "w")))
 		return -errno;
-	if (c->log_path)
-		setvbuf(l->out, NULL, _IOLBF, 0);
+	if (c->log_path)                   /* flushed by log_flush: per batch, not per line */
+		setvbuf(l->out, NULL, _IOFBF, 1 << 16);
 	if (c->pcap_path) {
 		int err;
 		if (!(l->cap = malloc(sizeof(*l->cap))))
@@ -139,6 +139,8 @@ void log_flush(struct log *l)
 {
 	if (l->out)
 		fflush(l->out);
+	if (l->cap)
+		capture_flush(l->cap);
 }
 
 void log_close(struct log *l)

@@ -41,6 +41,14 @@
 
 #define RX_BATCH 64                /* packets read per wake-up before timers run */
 
+/* A thread blocked in a call, and what would end its wait. */
+struct net_waiter {
+	pthread_cond_t cond;
+	int h;                     /* the connection (or listener) it waits on */
+	int want;                  /* TCP_EV_* that end the wait */
+	struct net_waiter *next;
+};
+
 struct net {
 	struct net_options o;
 	struct stack *s;
@@ -50,7 +58,8 @@ struct net {
 	int evfd, sigfd;           /* sigfd -1: signals are not ours (a pair) */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;       /* net_stop and net_wait_locked wait on it */
+	struct net_waiter *waiters;   /* the blocking calls' threads, each on its own */
 	int stop;
 	uint64_t sleep_until;      /* the deadline the network thread sleeps towards */
 	uint64_t tx_errors;
@@ -164,6 +173,7 @@ static void net_trace(void *ctx, const struct trace_event *ev)
 		size_t k = ev->kind == TRACE_STATE ? 0 :
 			   (size_t)snprintf(what, sizeof(what), ev->kind == TRACE_SEG_IN ? "in  " : "out ");
 		trace_format(ev, what + k, sizeof(what) - k);
+		log_flush(&n->log);           /* what came before the pause is in the log */
 		step_pause(&n->step, what);
 	}
 	log_trace(&n->log, ev);
@@ -207,23 +217,55 @@ static void net_rearm(struct net *n)
 		net_wake(n);
 }
 
+/* Wake the threads whose wait is over: what they wait for has happened on their
+ * connection, or the connection is gone (the lock held). The others sleep on: with
+ * a thousand idle connections a packet for one wakes one thread, not a thousand. */
+static void net_wake_waiters(struct net *n)
+{
+	struct tcp_status st;
+
+	for (struct net_waiter *w = n->waiters; w; w = w->next)
+		if (tcp_status(n->s, w->h, &st) || (st.events & w->want))
+			pthread_cond_signal(&w->cond);
+	pthread_cond_broadcast(&n->cond);     /* net_stop's and net_wait_locked's waits */
+}
+
+/* What the stack has logged and captured goes out now: once per batch or user
+ * call, not once per line or packet. */
+static void net_flush(struct net *n)
+{
+	log_flush(&n->log);
+}
+
 /* After a user call that may have changed what other callers wait for. */
 static void net_kick(struct net *n)
 {
-	pthread_cond_broadcast(&n->cond);
+	net_wake_waiters(n);
 	net_rearm(n);
+	net_flush(n);
 }
 
-/* Every app thread waits here, the lock held. The call it made just before may
+/* Every app thread waits here, the lock held, until `want` (TCP_EV_*) happens on
+ * connection h, or it errs, closes or is gone. The call it made just before may
  * have armed a timer (net_send's tcp_send arms the retransmission timer and may
  * send the only segments in flight): without net_rearm the network thread would
  * sleep on towards its old deadline, perhaps for ever, and nothing would wake
- * this thread - a lost wakeup. No broadcast here: two waiting threads would wake
- * each other for ever. */
-static void net_block(struct net *n)
+ * this thread - a lost wakeup. */
+static void net_block(struct net *n, int h, int want)
 {
+	struct net_waiter w = { .h = h, .want = want | TCP_EV_ERROR | TCP_EV_CLOSED,
+				.next = n->waiters };
+	struct net_waiter **p;
+
+	pthread_cond_init(&w.cond, NULL);
+	n->waiters = &w;
 	net_rearm(n);
-	pthread_cond_wait(&n->cond, &n->lock);
+	net_flush(n);
+	pthread_cond_wait(&w.cond, &n->lock);
+	for (p = &n->waiters; *p != &w; p = &(*p)->next)
+		;
+	*p = w.next;
+	pthread_cond_destroy(&w.cond);
 }
 
 /* The next signal, or 0 when there is none (another thread took it: the network
@@ -339,7 +381,8 @@ static void *net_loop(void *arg)
 		loop_run_due(&n->loop, now_us());
 		if (n->poller.run)
 			n->poller.run(n->poller.ctx, pfd + NET_PFD_FIXED, nfds - NET_PFD_FIXED, now_us());
-		pthread_cond_broadcast(&n->cond);
+		net_wake_waiters(n);
+		net_flush(n);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
@@ -525,7 +568,8 @@ struct stack *net_lock(struct net *n)
 
 void net_unlock(struct net *n)
 {
-	pthread_cond_broadcast(&n->cond);
+	net_wake_waiters(n);
+	net_flush(n);
 	net_wake(n);                /* the poller's fds may have changed */
 	pthread_mutex_unlock(&n->lock);
 }
@@ -534,12 +578,11 @@ int net_wait_locked(struct net *n, long ms)
 {
 	struct timespec ts;
 
-	if (ms < 0) {
-		net_block(n);
-		return 0;
-	}
-	ts = net_abstime(ms);
 	net_rearm(n);
+	net_flush(n);
+	if (ms < 0)
+		return pthread_cond_wait(&n->cond, &n->lock), 0;
+	ts = net_abstime(ms);
 	return pthread_cond_timedwait(&n->cond, &n->lock, &ts) ? -ETIMEDOUT : 0;
 }
 
@@ -604,7 +647,7 @@ int net_accept(struct net *n, int lfd)
 
 	pthread_mutex_lock(&n->lock);
 	while ((r = tcp_accept(n->s, lfd)) == -EAGAIN)
-		net_block(n);
+		net_block(n, lfd, TCP_EV_ACCEPT);
 	pthread_mutex_unlock(&n->lock);
 	return r;
 }
@@ -619,7 +662,7 @@ int net_connect(struct net *n, uint32_t addr, uint16_t port)
 	if (fd >= 0) {
 		net_kick(n);
 		while ((st = net_status_locked(n, fd)).state == TCP_SYN_SENT || st.state == TCP_SYN_RECEIVED)
-			net_block(n);
+			net_block(n, fd, TCP_EV_CONNECTED);
 		if (st.state == TCP_CLOSED && !st.synchronized) {   /* else: connected, then reset:
 		                                                      the next call reports it */
 			tcp_release(n->s, now_us(), fd);
@@ -639,7 +682,7 @@ ssize_t net_send(struct net *n, int fd, const void *buf, size_t len)
 	while (done < len) {
 		r = tcp_send(n->s, now_us(), fd, (const char *)buf + done, len - done);
 		if (r == -EAGAIN)
-			net_block(n);
+			net_block(n, fd, TCP_EV_WRITABLE);
 		else if (r < 0)
 			break;
 		else
@@ -656,7 +699,7 @@ ssize_t net_recv(struct net *n, int fd, void *buf, size_t len)
 
 	pthread_mutex_lock(&n->lock);
 	while ((r = tcp_recv(n->s, now_us(), fd, buf, len)) == -EAGAIN)
-		net_block(n);
+		net_block(n, fd, TCP_EV_READABLE);
 	net_kick(n);
 	pthread_mutex_unlock(&n->lock);
 	return r;
@@ -693,7 +736,7 @@ int net_close_wait(struct net *n, int fd)
 	r = tcp_close(n->s, now_us(), fd);
 	net_kick(n);
 	while (r == 0 && net_status_locked(n, fd).state != TCP_CLOSED)
-		net_block(n);
+		net_block(n, fd, TCP_EV_CLOSED);
 	tcp_release(n->s, now_us(), fd);
 	pthread_mutex_unlock(&n->lock);
 	return r;
