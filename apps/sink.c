@@ -16,7 +16,8 @@
 /* A number from min to max for --name; else one line and exit 2. */
 static void usage(FILE *f)
 {
-	fputs("usage: sink [--port N] [--count N] [--backlog N] [--no-accept] [network options]\n"
+	fputs("usage: sink [--port N] [--count N] [--backlog N] [--no-accept] [--no-hash]\n"
+	      "            [network options]\n"
 	      "Accepts connections one after another and reads each until the peer closes;\n"
 	      "prints for each\n"
 	      "  sink: ADDR:PORT received N bytes sha256 HEX in T s (R Mbit/s)\n"
@@ -26,7 +27,9 @@ static void usage(FILE *f)
 	      "  --backlog N         listen()'s backlog, 1 to 128 (default 128, somaxconn before\n"
 	      "                      Linux 5.4): N half-open connections, N+1 waiting for accept\n"
 	      "  --no-accept         listen, never accept: connections wait in the accept queue\n"
-	      "                      until it is full (SIGINT or SIGTERM ends the program)\n", f);
+	      "                      until it is full (SIGINT or SIGTERM ends the program)\n"
+	      "  --no-hash           no SHA-256 (it costs more than the stack: for benchmarks);\n"
+	      "                      the line then says: received N bytes in T s (R Mbit/s)\n", f);
 	net_usage_common(f);
 }
 
@@ -39,6 +42,8 @@ static double now_s(void)
 }
 
 /* Read fd to end of stream, print its line (or the error), close it. */
+static int hash = 1;                  /* --no-hash: 0 */
+
 static void drain(struct net *n, int fd)
 {
 	static uint8_t buf[BUF_SIZE];
@@ -55,7 +60,8 @@ static void drain(struct net *n, int fd)
 	net_addr_str(addr, peer);
 	sha256_init(&h);
 	while ((r = net_recv(n, fd, buf, sizeof(buf))) > 0) {
-		sha256_update(&h, buf, (size_t)r);
+		if (hash)
+			sha256_update(&h, buf, (size_t)r);
 		total += (uint64_t)r;
 	}
 	t = now_s() - t0;
@@ -65,8 +71,9 @@ static void drain(struct net *n, int fd)
 	} else {
 		sha256_final(&h, digest);
 		sha256_hex(digest, hex);
-		printf("sink: %s:%u received %" PRIu64 " bytes sha256 %s in %.3f s (%.1f Mbit/s)\n",
-		       peer, port, total, hex, t, t > 0 ? (double)total * 8 / t / 1e6 : 0.0);
+		printf("sink: %s:%u received %" PRIu64 " bytes%s%s in %.3f s (%.1f Mbit/s)\n", peer,
+		       port, total, hash ? " sha256 " : "", hash ? hex : "", t,
+		       t > 0 ? (double)total * 8 / t / 1e6 : 0.0);
 		fflush(stdout);
 	}
 	net_close(n, fd);
@@ -77,7 +84,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "port", required_argument, 0, 'p' }, { "count", required_argument, 0, 'c' },
 		{ "backlog", required_argument, 0, 'b' }, { "no-accept", no_argument, 0, 'A' },
-		NET_LONG_OPTIONS, { 0, 0, 0, 0 },
+		{ "no-hash", no_argument, 0, 'H' }, NET_LONG_OPTIONS, { 0, 0, 0, 0 },
 	};
 	struct net_options o;
 	unsigned long port = 9000, count = 0, backlog = 128;
@@ -92,6 +99,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'A':
 			no_accept = 1;
+			break;
+		case 'H':
+			hash = 0;
 			break;
 		case 'p':
 			port = net_option_number(argv[0], "port", optarg, 1, 65535);

@@ -18,14 +18,16 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: source --bytes N [--seed S] [network options] HOST [PORT]\n"
+	fputs("usage: source --bytes N [--seed S] [--no-hash] [network options] HOST [PORT]\n"
 	      "Connects to HOST:PORT (default port 9000), sends N bytes of a deterministic\n"
 	      "pseudo-random stream, shuts down its write side, reads until the peer closes,\n"
 	      "then closes and waits out TIME-WAIT (2*MSL; --msl 1 makes that 2 s). Prints\n"
 	      "  source: sent N bytes sha256 HEX in T s (R Mbit/s)\n"
 	      "with T from the connection's establishment until the peer closed.\n"
 	      "  --bytes N           how much to send; suffix k, M or G for powers of 1024 (20M)\n"
-	      "  --seed S            the stream's seed (default 1): the same S and N, the same bytes\n", f);
+	      "  --seed S            the stream's seed (default 1): the same S and N, the same bytes\n"
+	      "  --no-hash           no SHA-256 (it costs more than the stack: for benchmarks);\n"
+	      "                      the line then says: source: sent N bytes in T s (R Mbit/s)\n", f);
 	net_usage_common(f);
 }
 
@@ -63,7 +65,7 @@ static double now_s(void)
 
 /* Send `bytes` of the stream and hash them; then half-close and read to EOF.
  * 0, or a negative errno with *what naming the call that failed. */
-static int transfer(struct net *n, int fd, uint64_t bytes, uint64_t seed,
+static int transfer(struct net *n, int fd, uint64_t bytes, uint64_t seed, int hash,
 		    char hex[SHA256_HEX_LEN], const char **what)
 {
 	static uint8_t buf[BUF_SIZE];
@@ -78,7 +80,8 @@ static int transfer(struct net *n, int fd, uint64_t bytes, uint64_t seed,
 		size_t len = left < BUF_SIZE ? (size_t)left : BUF_SIZE;
 
 		prng_fill(&p, buf, len);
-		sha256_update(&h, buf, len);
+		if (hash)
+			sha256_update(&h, buf, len);
 		*what = "send";
 		if ((r = net_send(n, fd, buf, len)) < 0)
 			return (int)r;
@@ -98,12 +101,12 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "bytes", required_argument, 0, 'b' }, { "seed", required_argument, 0, 's' },
-		NET_LONG_OPTIONS, { 0, 0, 0, 0 },
+		{ "no-hash", no_argument, 0, 'H' }, NET_LONG_OPTIONS, { 0, 0, 0, 0 },
 	};
 	struct net_options o;
 	unsigned long port = 9000, seed = 1;
 	uint64_t bytes = 0;
-	int c, fd, err, have_bytes = 0;
+	int c, fd, err, have_bytes = 0, hash = 1;
 	char hex[SHA256_HEX_LEN], host[16];
 	const char *what = "connect";
 	uint32_t addr;
@@ -121,6 +124,7 @@ int main(int argc, char **argv)
 		if (c == 's' && net_parse_uint(optarg, ULONG_MAX, &seed))
 			net_bad_usage(argv[0], "bad value for --seed: %s", optarg);
 		have_bytes |= c == 'b';
+		hash &= c != 'H';
 	}
 	if (!have_bytes)
 		net_bad_usage(argv[0], "missing --bytes N");
@@ -134,7 +138,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now_s();
-	if ((err = transfer(n, fd, bytes, seed, hex, &what)) < 0) {
+	if ((err = transfer(n, fd, bytes, seed, hash, hex, &what)) < 0) {
 		fprintf(stderr, "source: %s %s:%lu: %s\n", what, net_addr_str(addr, host), port,
 			strerror(-err));
 		net_close(n, fd);
@@ -142,8 +146,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t = now_s() - t0;
-	printf("source: sent %" PRIu64 " bytes sha256 %s in %.3f s (%.1f Mbit/s)\n", bytes, hex, t,
-	       t > 0 ? (double)bytes * 8 / t / 1e6 : 0.0);
+	printf("source: sent %" PRIu64 " bytes%s%s in %.3f s (%.1f Mbit/s)\n", bytes,
+	       hash ? " sha256 " : "", hash ? hex : "", t, t > 0 ? (double)bytes * 8 / t / 1e6 : 0.0);
 	fflush(stdout);
 	net_close_wait(n, fd);
 	net_stop(n);

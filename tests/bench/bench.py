@@ -274,7 +274,7 @@ def server_client(server, client, timeout, server_cpu=1, client_cpu=0, ready=r"l
 # ---------------------------------------------------------------- the metrics
 
 def bulk_in(cand):
-    srv = {"tuntcp": ("tun", stack_app("sink", log="bulk_in.log")),
+    srv = {"tuntcp": ("tun", stack_app("sink", "--no-hash", log="bulk_in.log")),
            "ceiling": ("tun", [tool("refpeer"), "sink"]),
            "linux": ("linux", [tool("kb"), "recv", "9000"])}[cand]
     res, line = server_client(srv, [tool("kb"), "send", STACK, "9000", str(BULK_SECS)],
@@ -295,8 +295,8 @@ def bulk_out(cand):
         recv = r.start(k, 0, [tool("kb"), "recv", "9000"])
         recv.expect("listening", 10)
         if cand == "tuntcp":
-            src = stack_app("source", "--msl", "1", "--bytes", SOURCE_BYTES["tuntcp"], KERNEL,
-                            log="bulk_out.log")
+            src = stack_app("source", "--msl", "1", "--no-hash", "--rcvbuf", "1M",
+                            "--bytes", SOURCE_BYTES["tuntcp"], KERNEL, log="bulk_out.log")
         elif cand == "ceiling":
             src = [tool("refpeer"), "source", "--wscale", "7", "--bytes", SOURCE_BYTES["ceiling"]]
         else:
@@ -326,6 +326,28 @@ def connrate(cand, app="echo-server"):
     res, _ = server_client(srv, [tool("kb"), "connrate", STACK, "1234", str(CONN_SECS)], CONN_SECS + 60)
     return res["rate"], {"conns": res["conns"], "failed": res["failed"],
                          "slowest_ms": res["slowest_ms"]}
+
+
+# Through the preload library (issue 9): the same kernel-side client against a plain
+# sockets program (kb) on the stack under tuntcp-run, or the native app.
+def through_library(cand, native, plain, log):
+    if cand == "tuntcp":
+        return stack_app(*native, log=log)
+    return [app("tuntcp-run"), "--log", os.path.join(LOGS, "library-" + log), "--"] + plain
+
+
+def lib_bulk_in(cand):
+    srv = ("tun", through_library(cand, ("sink", "--no-hash"), [tool("kb"), "recv", "9000"],
+                                  "bulk_in.log"))
+    res, _ = server_client(srv, [tool("kb"), "send", STACK, "9000", str(BULK_SECS)], BULK_SECS + 30)
+    return res["gbps"], {}
+
+
+def lib_pingpong(cand):
+    srv = ("tun", through_library(cand, ("echo-server",), [tool("kb"), "echo", "7"], "pingpong.log"))
+    res, _ = server_client(srv, [tool("kb"), "pingpong", STACK, "7", str(PP_N), str(PP_WARM)], 120,
+                           client_cpu=0)
+    return res["p50"], {}
 
 
 def rss_kb(pid):
@@ -464,6 +486,10 @@ METRICS = [
     ("memory", "memory per idle connection", "bytes", False, ("tuntcp", "linux"), memory),
     ("concurrency", "concurrent connections accepted", "conns", True, ("tuntcp", "linux"), concurrency),
     ("core", "core, two stacks in memory, time per data segment", "ns", False, ("tuntcp",), core),
+    ("lib_bulk_in", "bulk kernel -> stack, sink vs. kb recv under tuntcp-run", "Gbit/s", True,
+     ("tuntcp", "library"), lib_bulk_in),
+    ("lib_pingpong", "1-byte ping-pong p50 across CPUs, echo-server vs. kb echo under tuntcp-run",
+     "us", False, ("tuntcp", "library"), lib_pingpong),
 ]
 
 
@@ -589,7 +615,9 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
               "connrate_pp": "connections/s, pingpong-server --linger 0",
               "memory": "memory per idle connection, bytes",
               "concurrency": "concurrent connections before SYNs fail",
-              "core": "core in memory, ns per data segment (both ends)"}
+              "core": "core in memory, ns per data segment (both ends)",
+              "lib_bulk_in": "bulk kernel -> stack: sink --no-hash vs. kb recv",
+              "lib_pingpong": "1-byte ping-pong p50 across CPUs: echo-server vs. kb echo"}
     units = {m[0]: m[2] for m in METRICS}
     goals = {"bulk_in": ">= 0.8 x ceiling", "bulk_out": ">= 0.8 x ceiling",
              "pingpong_1cpu": "<= 1.1 x ceiling and <= Linux",
@@ -602,6 +630,8 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
         keys.append(m[0])
         if m[0] + "_p99" in values:
             keys.append(m[0] + "_p99")
+    library = [k for k in keys if "library" in values[k]]
+    keys = [k for k in keys if k not in library]
     for k in keys:
         base = k.replace("_p99", "")
         v = values[k]
@@ -631,17 +661,27 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
                 per_pair.append("  %-18s vs %-8s %s" % (r["key"], ref, " ".join(
                     "%.3g" % x for x in r["ratio_" + ref])))
     table += "\n\n" + "\n".join(per_pair)
+    if library:
+        lib = ["Unmodified programs (tuntcp-run, issue 9): the native API against a plain sockets "
+               "program through libtuntcp.so, which adds a socketpair and one copy each way:",
+               "", "| metric | native (the app) | through the library | library / native |",
+               "|---|---|---|---|"]
+        for k in library:
+            v, u = values[k], units[k]
+            lib.append("| %s, %s | %s | %s | %s |" % (
+                titles.get(k, k), u, fmt3(mmm(v["tuntcp"]), u), fmt3(mmm(v["library"]), u),
+                fmt3(mmm(ratios(v, "library", "tuntcp")), "ratio")))
+        table += "\n\n" + "\n".join(lib)
     notes = []
     notes.append("Each cell: median (min..max) over the interleaved pairs; a ratio is tuntcp / "
                  "reference within each pair (throughput and conn/s: higher is better; latency, "
                  "memory and time: lower is better).")
     notes.append("Kernel congestion control: %s, for the kernel sender into the stack, into "
                  "refpeer, and over veth alike (make bench TCP_CC=cubic to change it)." % cc)
-    notes.append("Apps: sink and source hash every byte with SHA-256 (no option to turn it off), "
-                 "so bulk shows the apps, not only the stack; source does not offer window "
-                 "scaling with its default --rcvbuf, so the kernel's window to it stays <= 64 KiB, "
-                 "while refpeer's source offers it (shift 7). refpeer's sink, like the stack's, "
-                 "advertises 65535 unscaled.")
+    notes.append("Apps: sink and source run with --no-hash (no SHA-256: it costs more than the "
+                 "stack); source with --rcvbuf 1M, so that it offers window scaling and the kernel "
+                 "may scale its window to it, as refpeer's source does (shift 7). refpeer's sink, "
+                 "like the stack's, advertises 65535 unscaled.")
     notes.append("Ping-pong: kernel client (TCP_NODELAY) against echo-server / refpeer echo / a "
                  "kernel echo server; connections/s: a kernel client connect, 'ping', 4 bytes back, "
                  "close, in a loop, against echo-server (it closes when the client has: the client "
@@ -690,6 +730,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
         json.dump({"date": stamp, "quick": Q, "pairs": PAIRS, "kernel": platform.release(),
                    "tcp_congestion_control": cc, "elapsed_s": round(elapsed, 1),
                    "metrics": rows, "core_instructions_per_segment": instr, "core_where": where,
+                   "library": {k: values[k] for k in library},
                    "notes": notes, "errors": errors}, f, indent=1)
     with open(os.path.join(OUT, "results.tsv"), "w") as f:
         f.write("metric\tunit\tcandidate\tpair\tvalue\n")
