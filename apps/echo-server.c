@@ -1,8 +1,10 @@
 /* echo-server - echoes everything back until the peer closes, then closes too.
  * --prefix TEXT answers TEXT + data (seed 001's server answers "Server: " + data).
- * One thread per connection, so several clients can be served at once. A failed
+ * One thread per connection, so several clients can be served at once; with --events
+ * one thread serves them all (net_poll). A failed
  * recv or send (a RST from the peer: ECONNRESET, then EPIPE) is printed on stderr.
  * --no-accept listens and never accepts: connections wait in the accept queue. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +44,114 @@ done:
 	return NULL;
 }
 
+/* --events: one thread for every connection, net_poll for readiness. A connection
+ * costs its small record, plus what it has not managed to send yet. */
+struct econn {
+	int fd;
+	char *pend;                          /* the echo not yet queued, [off, len) */
+	size_t off, len;
+};
+
+static void echo_error(struct net *n, int fd, const char *what, ssize_t r)
+{
+	char peer[16];
+	uint32_t addr;
+	uint16_t port;
+
+	net_peer(n, fd, &addr, &port);
+	fprintf(stderr, "echo-server: %s:%u: %s: %s\n", net_addr_str(addr, peer), port, what,
+		strerror((int)-r));
+}
+
+/* Queue what fits of c's pending echo; -1 on an error (the connection is done). */
+static int econn_flush(struct net *n, struct econn *c)
+{
+	ssize_t w = net_send_some(n, c->fd, c->pend + c->off, c->len - c->off);
+
+	if (w < 0 && w != -EAGAIN) {
+		echo_error(n, c->fd, "send", w);
+		return -1;
+	}
+	c->off += w > 0 ? (size_t)w : 0;
+	if (c->off == c->len) {
+		free(c->pend);
+		c->pend = NULL;
+	}
+	return 0;
+}
+
+/* Data arrived: echo it (what does not fit waits in c->pend). 0, or 1 when the
+ * connection is done (end of stream or an error). */
+static int econn_input(struct net *n, struct econn *c, const char *prefix, char *buf)
+{
+	size_t plen = strlen(prefix);
+	ssize_t r = net_recv(n, c->fd, buf + plen, BUF_SIZE);
+
+	if (r <= 0) {
+		if (r < 0)
+			echo_error(n, c->fd, "recv", r);
+		return 1;
+	}
+	memcpy(buf, prefix, plen);
+	if (!(c->pend = malloc(plen + (size_t)r)))
+		return 1;
+	memcpy(c->pend, buf, plen + (size_t)r);
+	c->off = 0;
+	c->len = plen + (size_t)r;
+	return econn_flush(n, c) ? 1 : 0;
+}
+
+static void serve_events(struct net *n, int lfd, const char *prefix, unsigned long count)
+{
+	struct net_pollfd *p = NULL;
+	struct econn *cs = NULL;
+	size_t nc = 0, cap = 0;
+	char *buf = malloc(1024 + BUF_SIZE);
+	unsigned long done = 0;
+
+	while (buf && (!count || done < count)) {
+		if (nc + 1 >= cap) {
+			cap = cap ? 2 * cap : 64;
+			cs = realloc(cs, cap * sizeof(*cs));
+			p = realloc(p, cap * sizeof(*p));
+			if (!cs || !p)
+				break;
+		}
+		p[0] = (struct net_pollfd){ .fd = lfd, .events = NET_POLLIN };
+		for (size_t i = 0; i < nc; i++)
+			p[i + 1] = (struct net_pollfd){ .fd = cs[i].fd,
+							.events = cs[i].pend ? NET_POLLOUT : NET_POLLIN };
+		net_poll(n, p, (int)nc + 1, -1);
+		for (size_t i = nc; i-- > 0;) {
+			struct econn *c = &cs[i];
+			int end = 0;
+			if (p[i + 1].revents & NET_POLLOUT)
+				end = econn_flush(n, c);
+			else if (p[i + 1].revents & NET_POLLIN)
+				end = econn_input(n, c, prefix, buf);
+			if (!end)
+				continue;
+			net_close(n, c->fd);
+			free(c->pend);
+			*c = cs[--nc];
+			done++;
+		}
+		if (p[0].revents & NET_POLLIN) {
+			int fd = net_accept(n, lfd);
+			if (fd >= 0)
+				cs[nc++] = (struct econn){ .fd = fd };
+		}
+	}
+	free(buf);
+	free(cs);
+	free(p);
+}
+
 /* A number from min to max for --name; else one line and exit 2. */
 static void usage(FILE *f)
 {
 	fputs("usage: echo-server [--port N] [--count N] [--prefix TEXT] [--backlog N]\n"
-	      "                   [--no-accept] [network options]\n"
+	      "                   [--no-accept] [--events] [network options]\n"
 	      "Sends back everything it receives until the peer closes.\n"
 	      "  --port N            port to listen on (default 7)\n"
 	      "  --count N           exit after N connections have finished (default: forever)\n"
@@ -54,7 +159,9 @@ static void usage(FILE *f)
 	      "  --backlog N         listen()'s backlog, 1 to 128 (default 128, somaxconn before\n"
 	      "                      Linux 5.4): N half-open connections, N+1 waiting for accept\n"
 	      "  --no-accept         listen, never accept: connections wait in the accept queue\n"
-	      "                      until it is full (SIGINT or SIGTERM ends the program)\n", f);
+	      "                      until it is full (SIGINT or SIGTERM ends the program)\n"
+	      "  --events            one thread for all connections (net_poll), instead of one\n"
+	      "                      thread each: an idle connection costs a few bytes\n", f);
 	net_usage_common(f);
 }
 
@@ -63,12 +170,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "port", required_argument, 0, 'p' }, { "count", required_argument, 0, 'c' },
 		{ "prefix", required_argument, 0, 'x' }, { "backlog", required_argument, 0, 'b' },
-		{ "no-accept", no_argument, 0, 'A' }, NET_LONG_OPTIONS, { 0, 0, 0, 0 },
+		{ "no-accept", no_argument, 0, 'A' }, { "events", no_argument, 0, 'e' },
+		NET_LONG_OPTIONS, { 0, 0, 0, 0 },
 	};
 	struct net_options o;
 	unsigned long port = 7, count = 0, backlog = 128;
 	const char *prefix = "";
-	int c, lfd, no_accept = 0;
+	int c, lfd, no_accept = 0, events = 0;
 	pthread_t *threads;
 	struct net *n;
 
@@ -83,6 +191,9 @@ int main(int argc, char **argv)
 			break;
 		case 'A':
 			no_accept = 1;
+			break;
+		case 'e':
+			events = 1;
 			break;
 		case 'p':
 			port = net_option_number(argv[0], "port", optarg, 1, 65535);
@@ -101,6 +212,12 @@ int main(int argc, char **argv)
 	if (!(n = net_start(&o)))
 		return 1;
 	lfd = net_serve(n, (uint16_t)port, (int)backlog, no_accept, "echo-server");
+	if (events) {
+		serve_events(n, lfd, prefix, count);
+		net_close(n, lfd);
+		net_stop(n);
+		return 0;
+	}
 	threads = calloc(count ? count : 1, sizeof(*threads));
 	for (unsigned long i = 0; !count || i < count; i++) {
 		struct conn *cn = malloc(sizeof(*cn));

@@ -46,6 +46,8 @@ struct net_waiter {
 	pthread_cond_t cond;
 	int h;                     /* the connection (or listener) it waits on */
 	int want;                  /* TCP_EV_* that end the wait */
+	struct net_pollfd *set;    /* or, net_poll: any of these */
+	int count;
 	struct net_waiter *next;
 };
 
@@ -220,12 +222,15 @@ static void net_rearm(struct net *n)
 /* Wake the threads whose wait is over: what they wait for has happened on their
  * connection, or the connection is gone (the lock held). The others sleep on: with
  * a thousand idle connections a packet for one wakes one thread, not a thousand. */
+static int net_poll_scan(struct net *n, struct net_pollfd *p, int count);
+
 static void net_wake_waiters(struct net *n)
 {
 	struct tcp_status st;
 
 	for (struct net_waiter *w = n->waiters; w; w = w->next)
-		if (tcp_status(n->s, w->h, &st) || (st.events & w->want))
+		if (w->set ? net_poll_scan(n, w->set, w->count) > 0 :
+			     tcp_status(n->s, w->h, &st) || (st.events & w->want))
 			pthread_cond_signal(&w->cond);
 	pthread_cond_broadcast(&n->cond);     /* net_stop's and net_wait_locked's waits */
 }
@@ -251,21 +256,30 @@ static void net_kick(struct net *n)
  * send the only segments in flight): without net_rearm the network thread would
  * sleep on towards its old deadline, perhaps for ever, and nothing would wake
  * this thread - a lost wakeup. */
-static void net_block(struct net *n, int h, int want)
+static int net_wait_as(struct net *n, struct net_waiter *w, const struct timespec *until)
 {
-	struct net_waiter w = { .h = h, .want = want | TCP_EV_ERROR | TCP_EV_CLOSED,
-				.next = n->waiters };
 	struct net_waiter **p;
+	int r;
 
-	pthread_cond_init(&w.cond, NULL);
-	n->waiters = &w;
+	pthread_cond_init(&w->cond, NULL);
+	w->next = n->waiters;
+	n->waiters = w;
 	net_rearm(n);
 	net_flush(n);
-	pthread_cond_wait(&w.cond, &n->lock);
-	for (p = &n->waiters; *p != &w; p = &(*p)->next)
+	r = until ? pthread_cond_timedwait(&w->cond, &n->lock, until) :
+		    pthread_cond_wait(&w->cond, &n->lock);
+	for (p = &n->waiters; *p != w; p = &(*p)->next)
 		;
-	*p = w.next;
-	pthread_cond_destroy(&w.cond);
+	*p = w->next;
+	pthread_cond_destroy(&w->cond);
+	return r;
+}
+
+static void net_block(struct net *n, int h, int want)
+{
+	struct net_waiter w = { .h = h, .want = want | TCP_EV_ERROR | TCP_EV_CLOSED };
+
+	net_wait_as(n, &w, NULL);
 }
 
 /* The next signal, or 0 when there is none (another thread took it: the network
@@ -703,6 +717,49 @@ ssize_t net_recv(struct net *n, int fd, void *buf, size_t len)
 	net_kick(n);
 	pthread_mutex_unlock(&n->lock);
 	return r;
+}
+
+ssize_t net_send_some(struct net *n, int fd, const void *buf, size_t len)
+{
+	ssize_t r;
+
+	pthread_mutex_lock(&n->lock);
+	r = tcp_send(n->s, now_us(), fd, buf, len);
+	net_kick(n);
+	pthread_mutex_unlock(&n->lock);
+	return r;
+}
+
+/* Each entry's revents from its connection's events; how many have some. */
+static int net_poll_scan(struct net *n, struct net_pollfd *p, int count)
+{
+	struct tcp_status st;
+	int ready = 0;
+
+	for (int i = 0; i < count; i++) {
+		int ev = tcp_status(n->s, p[i].fd, &st) ? TCP_EV_ERROR : st.events;
+		p[i].revents = 0;
+		if (ev & (TCP_EV_READABLE | TCP_EV_ACCEPT | TCP_EV_ERROR | TCP_EV_CLOSED))
+			p[i].revents |= p[i].events & NET_POLLIN;
+		if (ev & (TCP_EV_WRITABLE | TCP_EV_ERROR))
+			p[i].revents |= p[i].events & NET_POLLOUT;
+		ready += p[i].revents != 0;
+	}
+	return ready;
+}
+
+int net_poll(struct net *n, struct net_pollfd *p, int count, int timeout_ms)
+{
+	struct net_waiter w = { .set = p, .count = count };
+	struct timespec until = net_abstime(timeout_ms < 0 ? 0 : timeout_ms);
+	int ready;
+
+	pthread_mutex_lock(&n->lock);
+	while (!(ready = net_poll_scan(n, p, count)) && timeout_ms &&
+	       net_wait_as(n, &w, timeout_ms < 0 ? NULL : &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&n->lock);
+	return ready;
 }
 
 int net_shutdown(struct net *n, int fd)

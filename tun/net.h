@@ -6,7 +6,7 @@
  * what the stack sends, "in" on what it receives. An app configures all of it
  * with the shared command-line options (options.h).
  * Entry points: net_start, net_start_pair, net_stop, net_listen, net_serve, net_accept,
- * net_connect, net_send, net_recv, net_shutdown, net_close, net_close_wait, net_peer,
+ * net_connect, net_send, net_send_some, net_recv, net_poll, net_shutdown, net_close, net_close_wait, net_peer,
  * net_status, net_print_stats; net_lock, net_unlock, net_wait_locked, net_set_poller. */
 #ifndef TUNTCP_NET_H
 #define TUNTCP_NET_H
@@ -66,6 +66,18 @@ int net_connect(struct net *n, uint32_t addr, uint16_t port);
 ssize_t net_send(struct net *n, int fd, const void *buf, size_t len);   /* all of it */
 ssize_t net_recv(struct net *n, int fd, void *buf, size_t len);
 int net_shutdown(struct net *n, int fd);
+/* Not blocking: queues what fits in the send buffer; how much (-EAGAIN: nothing fits). */
+ssize_t net_send_some(struct net *n, int fd, const void *buf, size_t len);
+/* poll(2) over connections and listeners: NET_POLLIN when a recv (or, on a listener, an
+ * accept) would not block - data, end of stream, an error -, NET_POLLOUT when the send
+ * buffer has room. Waits up to timeout_ms (-1: no limit); returns how many entries
+ * have revents, 0 when the time ran out. A bad fd reads as NET_POLLIN (the call says why). */
+enum { NET_POLLIN = 1, NET_POLLOUT = 2 };
+struct net_pollfd {
+	int fd;
+	short events, revents;
+};
+int net_poll(struct net *n, struct net_pollfd *p, int count, int timeout_ms);
 int net_close(struct net *n, int fd);
 /* close(), then wait until the connection is really CLOSED (after TIME-WAIT). */
 int net_close_wait(struct net *n, int fd);

@@ -394,7 +394,7 @@ def idle_conns(cand, warm, n, batch, timeout_ms):
             still, limit = 1, 2.0          # machine-wide: never quite still
         else:
             k = s = r.netns("tun")
-            srv = r.start(s, 1, stack_app("echo-server", log="idle.log"))
+            srv = r.start(s, 1, stack_app("echo-server", "--events", log="idle.log"))
             mem = lambda: rss_kb(srv.p.pid)
             still, limit = 5, 20.0         # until echo-server has accepted them all
         srv.expect("listening", 10)
@@ -692,8 +692,8 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
                  "makes the client's own loop cheaper than against the references (where the "
                  "client closes first and keeps every TIME-WAIT): a ratio above 1 there is no "
                  "win.")
-    notes.append("Memory: RSS growth of echo-server per idle connection (%d connections after 16 "
-                 "warm-up ones; one thread per connection); Linux: growth of the slab caches a "
+    notes.append("Memory: RSS growth of echo-server --events (one thread for all) per idle connection (%d connections after 16 "
+                 "warm-up ones); Linux: growth of the slab caches a "
                  "socket uses (%s: active objects x size, /proc/slabinfo) per socket, both ends "
                  "being kernel sockets." % (IDLE_N, ", ".join(SOCKET_CACHES)))
     notes.append("Concurrency: a kernel client opens idle connections to echo-server 100 at a "

@@ -1,0 +1,147 @@
+/* check_netpoll.c - the runtime's readiness calls (net.h): net_poll over connections and
+ * a listener, and net_send_some, for real over net_start_pair (no root). A is the
+ * client (10.0.0.1), B the server (10.0.0.2). Each test has a time limit. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "net.h"
+
+#define A_IP      0x0a000001u
+#define B_IP      0x0a000002u
+#define PORT      5000
+
+static struct net *n[2];
+static int lfd;
+
+static void up(void)
+{
+	struct net_options o[2];
+
+	for (int i = 0; i < 2; i++) {
+		net_options_default(&o[i]);
+		o[i].ip = i ? B_IP : A_IP;
+		o[i].msl_ms = 100;
+		o[i].log = "/dev/null";
+	}
+	ck_assert_int_eq(net_start_pair(&o[0], &o[1], n), 0);
+	lfd = net_listen(n[1], PORT, 4);
+	ck_assert_int_ge(lfd, 0);
+}
+
+static void down(void)
+{
+	net_stop(n[0]);
+	net_stop(n[1]);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(poll_waits_for_a_connection_then_data_then_end_of_stream)
+{
+	struct net_pollfd p[2] = { { .fd = lfd, .events = NET_POLLIN } };
+	double t0 = now_s();
+	char buf[8];
+	int a, b;
+
+	up();
+	ck_assert_int_eq(net_poll(n[1], p, 1, 200), 0);          /* nothing: the time runs out */
+	ck_assert(now_s() - t0 >= 0.19);
+	a = net_connect(n[0], B_IP, PORT);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(net_poll(n[1], p, 1, 5000), 1);
+	ck_assert_int_eq(p[0].revents, NET_POLLIN);
+	b = net_accept(n[1], lfd);                                /* does not block */
+	ck_assert_int_ge(b, 0);
+	p[1] = (struct net_pollfd){ .fd = b, .events = NET_POLLIN | NET_POLLOUT };
+	p[0].revents = 0;
+	ck_assert_int_eq(net_poll(n[1], p, 2, 5000), 1);          /* writable, nothing to read */
+	ck_assert_int_eq(p[1].revents, NET_POLLOUT);
+	p[1].events = NET_POLLIN;
+	ck_assert_int_eq(net_send(n[0], a, "hello", 5), 5);
+	ck_assert_int_eq(net_poll(n[1], p + 1, 1, 5000), 1);
+	ck_assert_int_eq(net_recv(n[1], b, buf, sizeof(buf)), 5);
+	net_shutdown(n[0], a);
+	ck_assert_int_eq(net_poll(n[1], p + 1, 1, 5000), 1);      /* end of stream: readable */
+	ck_assert_int_eq(net_recv(n[1], b, buf, sizeof(buf)), 0);
+	net_close(n[1], b);
+	net_close(n[0], a);
+	net_close(n[1], lfd);
+	down();
+}
+END_TEST
+
+START_TEST(send_some_queues_what_fits_and_says_eagain_when_nothing_does)
+{
+	static char big[1 << 20];
+	struct net_pollfd p;
+	ssize_t r, total = 0;
+	int a, b;
+
+	up();
+	a = net_connect(n[0], B_IP, PORT);
+	b = net_accept(n[1], lfd);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_ge(b, 0);
+	/* B does not read: fill A's send buffer and B's receive buffer, until A's buffer
+	 * stays full (B's window is 0) */
+	p = (struct net_pollfd){ .fd = a, .events = NET_POLLOUT };
+	do {
+		while ((r = net_send_some(n[0], a, big, sizeof(big))) > 0)
+			total += r;
+		ck_assert_int_eq(r, -EAGAIN);
+	} while (net_poll(n[0], &p, 1, 300) == 1);               /* room again: an ACK came */
+	ck_assert_int_gt(total, 0);
+	ck_assert_int_lt(total, (ssize_t)sizeof(big));
+	while (net_poll(n[1], &(struct net_pollfd){ .fd = b, .events = NET_POLLIN }, 1, 1000) == 1 &&
+	       (r = net_recv(n[1], b, big, sizeof(big))) > 0 && (total -= r) > 0)
+		;
+	ck_assert_int_eq(total, 0);                               /* every byte queued arrived */
+	ck_assert_int_eq(net_poll(n[0], &p, 1, 5000), 1);
+	ck_assert_int_eq(p.revents, NET_POLLOUT);
+	net_close(n[0], a);
+	net_close(n[1], b);
+	net_close(n[1], lfd);
+	down();
+}
+END_TEST
+
+START_TEST(poll_on_a_closed_handle_is_readable_and_the_call_says_why)
+{
+	struct net_pollfd p = { .fd = 77, .events = NET_POLLIN };
+	char c;
+
+	up();
+	ck_assert_int_eq(net_poll(n[0], &p, 1, 1000), 1);
+	ck_assert_int_eq(p.revents, NET_POLLIN);
+	ck_assert_int_eq(net_recv(n[0], 77, &c, 1), -EBADF);
+	net_close(n[1], lfd);
+	down();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("netpoll");
+	TCase *tc = tcase_create("net_poll and net_send_some over a socketpair");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, poll_waits_for_a_connection_then_data_then_end_of_stream);
+	tcase_add_test(tc, send_some_queues_what_fits_and_says_eagain_when_nothing_does);
+	tcase_add_test(tc, poll_on_a_closed_handle_is_readable_and_the_call_says_why);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
