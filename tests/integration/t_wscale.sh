@@ -48,11 +48,15 @@ PY
 	check "$name: sink received $N bytes" grep -q "received $N bytes" "$T/$name.sink"
 }
 
-# most_in_flight: the largest (kernel's highest seq sent) - (stack's last ACK) seen
+# most_in_flight FILE NAME: the largest (kernel's highest seq sent) - (stack's last ACK)
+# seen on run NAME's connection (its client port, from the sink's line: a capture read
+# while tcpdump still writes may hold the previous run's last packets)
 most_in_flight() {
-	awk '/ 10\.0\.0\.1\.[0-9]+ > 10\.0\.0\.2\.9000: .*seq [0-9]+:[0-9]+/ {
+	local port
+	port=$(sed -n 's/^sink: 10\.0\.0\.1:\([0-9]*\) received.*/\1/p' "$T/$2.sink")
+	awk -v p="${port:-0}" '$0 ~ " 10\\.0\\.0\\.1\\." p " > 10\\.0\\.0\\.2\\.9000: .*seq [0-9]+:[0-9]+" {
 		split($0, a, "seq "); split(a[2], b, "[:,]"); if (b[2] > hi) hi = b[2] }
-	/ 10\.0\.0\.2\.9000 > 10\.0\.0\.1\.[0-9]+: .* ack [0-9]+/ {
+	$0 ~ " 10\\.0\\.0\\.2\\.9000 > 10\\.0\\.0\\.1\\." p ": .* ack [0-9]+" {
 		split($0, a, " ack "); split(a[2], b, ","); ack = b[1] }
 	ack && hi - ack > max { max = hi - ack }
 	END { print max + 0 }' "$1"
@@ -67,7 +71,7 @@ text >"$T/scaled.tcpdump"
 grep -o "wscale:[0-9,]*" "$T/scaled.ss" | sort -u | sed 's/^/  scaled: ss -ti shows /'
 check "scaled: ss shows the stack's shift 5 and the kernel's own" \
 	grep -q "wscale:5,[0-9]" "$T/scaled.ss"
-flight=$(most_in_flight "$T/scaled.tcpdump")
+flight=$(most_in_flight "$T/scaled.tcpdump" scaled)
 say "scaled: most in flight $flight bytes"
 check "scaled: more than 65535 bytes in flight" [ "$flight" -gt 65535 ]
 check "scaled: the stack's SYN,ACK carries wscale 5" \
@@ -78,7 +82,7 @@ run unscaled --rcvbuf 1M --no-wscale
 sleep 0.3
 kill -INT "$TCPDUMP" 2>/dev/null; wait "$TCPDUMP" 2>/dev/null
 text | tail -n +"$((lines + 1))" >"$T/unscaled.tcpdump"
-flight=$(most_in_flight "$T/unscaled.tcpdump")
+flight=$(most_in_flight "$T/unscaled.tcpdump" unscaled)
 say "--no-wscale: most in flight $flight bytes"
 no_wscale_in_ss() { ! grep -q "wscale" "$T/unscaled.ss"; }
 check "--no-wscale: ss shows no wscale" no_wscale_in_ss
