@@ -27,6 +27,8 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <linux/virtio_net.h>
 #include <time.h>
 #include <unistd.h>
 #include "control.h"
@@ -72,7 +74,8 @@ struct net {
 	struct ctl *ctl;           /* the control socket; NULL: none */
 	struct net_poller poller;  /* more fds to poll, and work after each wake-up (bridge.h) */
 	struct pollfd *pfd;        /* what the network thread polls: link, evfd, sigfd, poller's */
-	uint8_t rx[65536];
+	bool offload;              /* --offload: a virtio_net header on every packet (tun.h) */
+	uint8_t rx[65536 + 64];
 };
 
 #define NET_PFD_FIXED 3
@@ -109,8 +112,12 @@ static struct timespec net_abstime(long ms)
 
 static void net_write(struct net *n, const uint8_t *pkt, size_t len)
 {
+	static const struct virtio_net_hdr none = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	struct iovec iov[2] = { { (void *)&none, sizeof(none) }, { (void *)pkt, len } };
 	/* MSG_NOSIGNAL: a pair's other end may be gone (net_stop), no SIGPIPE for that */
-	ssize_t r = n->paired ? send(n->linkfd, pkt, len, MSG_NOSIGNAL) : write(n->linkfd, pkt, len);
+	ssize_t r = n->paired ? send(n->linkfd, pkt, len, MSG_NOSIGNAL) :
+		    n->offload ? writev(n->linkfd, iov, 2) - (ssize_t)sizeof(none) :
+				 write(n->linkfd, pkt, len);
 
 	if (r != (ssize_t)len)
 		n->tx_errors++;
@@ -350,12 +357,15 @@ static void net_receive(struct net *n)
 {
 	for (int i = 0; i < RX_BATCH; i++) {
 		ssize_t len = read(n->linkfd, n->rx, sizeof(n->rx));
+		uint8_t *pkt = n->rx;
 		if (len <= 0)
 			break;
+		if (n->offload && (len = tun_vnet_packet(n->rx, (size_t)len, &pkt)) < 0)
+			continue;                  /* counted by nobody: the kernel sent nonsense */
 		if (n->imp_in)
-			impair_offer(n->imp_in, now_us(), n->rx, (size_t)len);
+			impair_offer(n->imp_in, now_us(), pkt, (size_t)len);
 		else
-			stack_input(n->s, now_us(), n->rx, (size_t)len);
+			stack_input(n->s, now_us(), pkt, (size_t)len);
 	}
 }
 
@@ -409,7 +419,8 @@ static int net_open_tun(struct net *n)
 	const struct net_options *o = &n->o;
 	int err;
 
-	n->linkfd = tun_open(o->tun);
+	n->offload = o->offload;
+	n->linkfd = tun_open_with(o->tun, o->offload);
 	if (n->linkfd < 0) {
 		fprintf(stderr, "tun: cannot open %s: %s\n  (run as root, or let an admin create it "
 			"for you: ip tuntap add dev %s mode tun user $USER)\n",

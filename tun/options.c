@@ -45,6 +45,8 @@ void net_usage_common(FILE *f)
 	      "  --rcvbuf BYTES      receive buffer per connection, up to 4M (K, M: KiB, MiB;\n"
 	      "                      default 65535); above 65535 the window is scaled (RFC 7323)\n"
 	      "  --no-wscale         no window scale option: 16-bit windows, rcvbuf <= 65535\n"
+	      "  --offload           the kernel may hand the stack TCP segments of up to 64 KiB,\n"
+	      "                      checksums left to it (IFF_VNET_HDR, TSO, checksum offload)\n"
 	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
 	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
 	      "  --step[=segment]    pause before every state transition (and every TCP segment\n"
@@ -271,6 +273,9 @@ int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 		return 1;
 	case NET_OPT_NO_WSCALE:
 		o->no_wscale = 1;
+		return 1;
+	case NET_OPT_OFFLOAD:
+		o->offload = 1;
 		return 1;
 	case NET_OPT_STATS:
 		o->stats = 1;

@@ -38,6 +38,7 @@ struct net_options {
 	int step;                  /* --step[=segment]: enum step_mode (step.h), 0 off */
 	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
 	int impair_seed_set;       /* --impair-seed N; default: random, printed */
+	int offload;               /* --offload: IFF_VNET_HDR, TSO and checksums from the kernel */
 	int no_signals;            /* not an option: the program keeps its signals (the
 	                              preload library); else SIGINT/SIGTERM end it, SIGUSR1
 	                              prints the counters */
@@ -48,7 +49,7 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_LOSS, NET_OPT_DELAY, NET_OPT_JITTER, NET_OPT_REORDER, NET_OPT_DUP,
        NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE, NET_OPT_NO_SYNCOOKIES,
        NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT,
-       NET_OPT_STEP, NET_OPT_RCVBUF, NET_OPT_NO_WSCALE };
+       NET_OPT_STEP, NET_OPT_RCVBUF, NET_OPT_NO_WSCALE, NET_OPT_OFFLOAD };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -75,6 +76,7 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "abort-on-overflow", no_argument, 0, NET_OPT_ABORT_ON_OVERFLOW }, \
 	{ "rcvbuf", required_argument, 0, NET_OPT_RCVBUF }, \
 	{ "no-wscale", no_argument, 0, NET_OPT_NO_WSCALE }, \
+	{ "offload", no_argument, 0, NET_OPT_OFFLOAD }, \
 	{ "stats", no_argument, 0, NET_OPT_STATS }, \
 	{ "step", optional_argument, 0, NET_OPT_STEP }, \
 	{ "verbose", no_argument, 0, 'v' }, \

@@ -273,8 +273,8 @@ def server_client(server, client, timeout, server_cpu=1, client_cpu=0, ready=r"l
 
 # ---------------------------------------------------------------- the metrics
 
-def bulk_in(cand):
-    srv = {"tuntcp": ("tun", stack_app("sink", "--no-hash", log="bulk_in.log")),
+def bulk_in(cand, *stack_opts):
+    srv = {"tuntcp": ("tun", stack_app("sink", "--no-hash", *stack_opts, log="bulk_in.log")),
            "ceiling": ("tun", [tool("refpeer"), "sink"]),
            "linux": ("linux", [tool("kb"), "recv", "9000"])}[cand]
     res, line = server_client(srv, [tool("kb"), "send", STACK, "9000", str(BULK_SECS)],
@@ -477,6 +477,8 @@ PP = lambda cpu: (lambda c: pingpong(c, cpu))
 METRICS = [
     ("bulk_in", "bulk kernel -> stack", "Gbit/s", True, ("tuntcp", "ceiling", "linux"), bulk_in),
     ("bulk_out", "bulk stack -> kernel", "Gbit/s", True, ("tuntcp", "ceiling", "linux"), bulk_out),
+    ("bulk_in_offload", "bulk kernel -> stack, sink --offload --rcvbuf 1M", "Gbit/s", True,
+     ("tuntcp", "ceiling", "linux"), lambda c: bulk_in(c, "--offload", "--rcvbuf", "1M")),
     ("pingpong_1cpu", "1-byte ping-pong, all on one CPU", "us", False, ("tuntcp", "ceiling", "linux"), PP(1)),
     ("pingpong_2cpu", "1-byte ping-pong, across CPUs", "us", False, ("tuntcp", "ceiling", "linux"), PP(0)),
     ("connrate", "connections/s, client closes first (echo-server)", "conn/s", True,
@@ -607,6 +609,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
     rows = []
     titles = {"bulk_in": "bulk kernel -> stack, Gbit/s",
               "bulk_out": "bulk stack -> kernel, Gbit/s",
+              "bulk_in_offload": "bulk kernel -> stack with --offload --rcvbuf 1M (TSO in), Gbit/s",
               "pingpong_1cpu": "1-byte ping-pong p50, all on one CPU, us",
               "pingpong_1cpu_p99": "1-byte ping-pong p99, all on one CPU, us",
               "pingpong_2cpu": "1-byte ping-pong p50, across CPUs, us",
@@ -620,6 +623,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
               "lib_pingpong": "1-byte ping-pong p50 across CPUs: echo-server vs. kb echo"}
     units = {m[0]: m[2] for m in METRICS}
     goals = {"bulk_in": ">= 0.8 x ceiling", "bulk_out": ">= 0.8 x ceiling",
+             "bulk_in_offload": "report against Linux veth",
              "pingpong_1cpu": "<= 1.1 x ceiling and <= Linux",
              "pingpong_2cpu": "<= 1.1 x ceiling and <= Linux",
              "connrate": ">= 1.0 x ceiling", "connrate_pp": ">= 1.0 x ceiling",
