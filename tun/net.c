@@ -389,6 +389,10 @@ static void *net_loop(void *arg)
 	while (!n->stop) {
 		n->sleep_until = loop_next(&n->loop).at;
 		nfds = net_poll_set(n);
+		net_flush(n);
+		/* the last thing before letting go of the lock: a thread woken now finds it
+		 * free (woken earlier, it would wait for the lock in the kernel) */
+		net_wake_waiters(n);
 		pthread_mutex_unlock(&n->lock);
 		net_wait(pfd, nfds, n->sleep_until);
 		if (pfd[2].revents & POLLIN)
@@ -405,8 +409,6 @@ static void *net_loop(void *arg)
 		loop_run_due(&n->loop, now_us());
 		if (n->poller.run)
 			n->poller.run(n->poller.ctx, pfd + NET_PFD_FIXED, nfds - NET_PFD_FIXED, now_us());
-		net_wake_waiters(n);
-		net_flush(n);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
