@@ -27,11 +27,11 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <linux/virtio_net.h>
 #include <time.h>
 #include <unistd.h>
 #include "control.h"
+#include "gso.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -75,6 +75,7 @@ struct net {
 	struct net_poller poller;  /* more fds to poll, and work after each wake-up (bridge.h) */
 	struct pollfd *pfd;        /* what the network thread polls: link, evfd, sigfd, poller's */
 	bool offload;              /* --offload: a virtio_net header on every packet (tun.h) */
+	struct gso gso;            /* --offload: segments merged for the kernel (gso.h) */
 	uint8_t rx[65536 + 64];
 };
 
@@ -110,15 +111,25 @@ static struct timespec net_abstime(long ms)
 
 /* ---- the core's environment ---- */
 
+/* --offload: a frame (virtio_net header and packet) from gso.c to the device. */
+static void net_write_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct net *n = ctx;
+
+	if (write(n->linkfd, frame, len) != (ssize_t)len)
+		n->tx_errors++;
+}
+
 static void net_write(struct net *n, const uint8_t *pkt, size_t len)
 {
-	static const struct virtio_net_hdr none = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
-	struct iovec iov[2] = { { (void *)&none, sizeof(none) }, { (void *)pkt, len } };
 	/* MSG_NOSIGNAL: a pair's other end may be gone (net_stop), no SIGPIPE for that */
-	ssize_t r = n->paired ? send(n->linkfd, pkt, len, MSG_NOSIGNAL) :
-		    n->offload ? writev(n->linkfd, iov, 2) - (ssize_t)sizeof(none) :
-				 write(n->linkfd, pkt, len);
+	ssize_t r;
 
+	if (n->offload) {                /* merged with what follows it in this batch */
+		gso_add(&n->gso, pkt, len, net_write_frame, n);
+		return;
+	}
+	r = n->paired ? send(n->linkfd, pkt, len, MSG_NOSIGNAL) : write(n->linkfd, pkt, len);
 	if (r != (ssize_t)len)
 		n->tx_errors++;
 }
@@ -246,6 +257,8 @@ static void net_wake_waiters(struct net *n)
  * call, not once per line or packet. */
 static void net_flush(struct net *n)
 {
+	if (n->offload)
+		gso_flush(&n->gso, net_write_frame, n);
 	log_flush(&n->log);
 }
 

@@ -286,7 +286,7 @@ def bulk_in(cand, *stack_opts):
     return res["gbps"], extra
 
 
-def bulk_out(cand):
+def bulk_out(cand, *stack_opts):
     with Run() as r:
         if cand == "linux":
             k, s = r.veth()
@@ -295,7 +295,7 @@ def bulk_out(cand):
         recv = r.start(k, 0, [tool("kb"), "recv", "9000"])
         recv.expect("listening", 10)
         if cand == "tuntcp":
-            src = stack_app("source", "--msl", "1", "--no-hash", "--rcvbuf", "1M",
+            src = stack_app("source", "--msl", "1", "--no-hash", "--rcvbuf", "1M", *stack_opts,
                             "--bytes", SOURCE_BYTES["tuntcp"], KERNEL, log="bulk_out.log")
         elif cand == "ceiling":
             src = [tool("refpeer"), "source", "--wscale", "7", "--bytes", SOURCE_BYTES["ceiling"]]
@@ -479,6 +479,8 @@ METRICS = [
     ("bulk_out", "bulk stack -> kernel", "Gbit/s", True, ("tuntcp", "ceiling", "linux"), bulk_out),
     ("bulk_in_offload", "bulk kernel -> stack, sink --offload --rcvbuf 1M", "Gbit/s", True,
      ("tuntcp", "ceiling", "linux"), lambda c: bulk_in(c, "--offload", "--rcvbuf", "1M")),
+    ("bulk_out_offload", "bulk stack -> kernel, source --offload", "Gbit/s", True,
+     ("tuntcp", "ceiling", "linux"), lambda c: bulk_out(c, "--offload")),
     ("pingpong_1cpu", "1-byte ping-pong, all on one CPU", "us", False, ("tuntcp", "ceiling", "linux"), PP(1)),
     ("pingpong_2cpu", "1-byte ping-pong, across CPUs", "us", False, ("tuntcp", "ceiling", "linux"), PP(0)),
     ("connrate", "connections/s, client closes first (echo-server)", "conn/s", True,
@@ -610,6 +612,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
     titles = {"bulk_in": "bulk kernel -> stack, Gbit/s",
               "bulk_out": "bulk stack -> kernel, Gbit/s",
               "bulk_in_offload": "bulk kernel -> stack with --offload --rcvbuf 1M (TSO in), Gbit/s",
+              "bulk_out_offload": "bulk stack -> kernel with --offload (TSO frames out), Gbit/s",
               "pingpong_1cpu": "1-byte ping-pong p50, all on one CPU, us",
               "pingpong_1cpu_p99": "1-byte ping-pong p99, all on one CPU, us",
               "pingpong_2cpu": "1-byte ping-pong p50, across CPUs, us",
@@ -623,7 +626,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
               "lib_pingpong": "1-byte ping-pong p50 across CPUs: echo-server vs. kb echo"}
     units = {m[0]: m[2] for m in METRICS}
     goals = {"bulk_in": ">= 0.8 x ceiling", "bulk_out": ">= 0.8 x ceiling",
-             "bulk_in_offload": "report against Linux veth",
+             "bulk_in_offload": "report against Linux veth", "bulk_out_offload": "report against Linux veth",
              "pingpong_1cpu": "<= 1.1 x ceiling and <= Linux",
              "pingpong_2cpu": "<= 1.1 x ceiling and <= Linux",
              "connrate": ">= 1.0 x ceiling", "connrate_pp": ">= 1.0 x ceiling",
