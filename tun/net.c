@@ -181,6 +181,8 @@ static bool net_step_wants(enum step_mode m, const struct trace_event *ev)
 	return ev->len >= 20 && ev->pkt[0] >> 4 == 4 && ev->pkt[9] == 6;
 }
 
+static void net_flush(struct net *n);
+
 /* Called inside the core, the lock held: before the state changes, before a
  * segment is taken or leaves; so the pause comes before the event's log line. */
 static void net_trace(void *ctx, const struct trace_event *ev)
@@ -193,7 +195,7 @@ static void net_trace(void *ctx, const struct trace_event *ev)
 		size_t k = ev->kind == TRACE_STATE ? 0 :
 			   (size_t)snprintf(what, sizeof(what), ev->kind == TRACE_SEG_IN ? "in  " : "out ");
 		trace_format(ev, what + k, sizeof(what) - k);
-		log_flush(&n->log);           /* what came before the pause is in the log */
+		net_flush(n);                 /* what came before the pause is out, and logged */
 		step_pause(&n->step, what);
 	}
 	log_trace(&n->log, ev);
