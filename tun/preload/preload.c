@@ -827,16 +827,8 @@ EXPORT int fcntl(int fd, int cmd, ...)
 	return r;
 }
 
-EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, cmd);
-	r = fcntl_common(fd, cmd, ap);
-	va_end(ap);
-	return r;
-}
+/* glibc's other name for it */
+EXPORT int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 /* ---- reads and writes: the kernel's, with a connection's error told once ---- */
 
