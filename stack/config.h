@@ -29,6 +29,10 @@
 #define TCP_DUPACK_THRESH      3        /* RFC 5681 3.2: fast retransmit on the 3rd dup ACK */
 #define TCP_SSTHRESH_INIT      0x7fffffffu /* RFC 5681 3.1: "arbitrarily high"; logged as inf */
 #define TCP_OOO_RANGES         16       /* out-of-order pieces kept per connection (in rcvq) */
+#define TCP_SACK_SCOREBOARD    32       /* SACKed ranges a sender remembers (RFC 6675 3); more are
+                                           forgotten from the top (the receiver reports them again) */
+#define TCP_TS_HZ              1000     /* RFC 7323 5.4: our timestamp clock ticks each ms */
+#define TCP_PAWS_IDLE_S        (24 * 24 * 3600) /* RFC 7323 5.5: TS.Recent older than 24 days is invalid */
 #define TCP_SYN_RETRIES        6        /* SYN retransmissions before giving up (Linux: 6) */
 #define TCP_SYNACK_RETRIES     5        /* a half-open child's SYN-ACK: then it is dropped (Linux: 5) */
 #define TCP_DATA_RETRIES       8        /* data / FIN retransmissions before ETIMEDOUT */

@@ -29,6 +29,11 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_ICMP_ERROR] = "icmp errors taken by a connection",
 	[STAT_ICMP_UNREACH_SENT] = "icmp protocol unreachable sent",
 	[STAT_ICMP_RATE_LIMITED] = "icmp errors not sent (rate limit)",
+	[STAT_SACK_RECOVERY] = "tcp sack loss recoveries",
+	[STAT_SACK_RETRANSMIT] = "tcp holes resent by sack recovery",
+	[STAT_DSACK_SENT] = "tcp d-sack blocks sent",
+	[STAT_DSACK_RCVD] = "tcp d-sack blocks received",
+	[STAT_TS_PAWS_IDLE] = "tcp ts.recent invalid after 24 days idle",
 	[STAT_DROP_IP_SHORT] = "ip packet shorter than its header",
 	[STAT_DROP_IP_VERSION] = "ip version is not 4",
 	[STAT_DROP_IP_IHL] = "ip header length invalid",
@@ -64,6 +69,8 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_DROP_TCP_NO_ACK] = "tcp no ack bit",
 	[STAT_DROP_TCP_ACK] = "tcp ack unacceptable",
 	[STAT_DROP_TCP_OOO] = "tcp out-of-order queue full",
+	[STAT_DROP_TCP_PAWS] = "tcp old timestamp (paws)",
+	[STAT_DROP_TCP_NO_TS] = "tcp no timestamp",
 	[STAT_DROP_TCP_STATE] = "tcp nothing to do in this state",
 	[STAT_DROP_INVARIANT] = "tcp taking it would break an invariant (a bug)",
 };
@@ -113,6 +120,11 @@ void stack_free(struct stack *s)
 		if (s->conns[h])
 			tcb_free(s->conns[h]);
 	free(s);
+}
+
+bool stack_tracing(const struct stack *s, enum trace_kind kind)
+{
+	return s->env.trace && (!s->env.trace_kinds || (s->env.trace_kinds & 1u << kind));
 }
 
 void stack_trace(struct stack *s, struct trace_event *ev)

@@ -16,6 +16,9 @@ struct stack_env {
 	void (*emit)(void *ctx, const uint8_t *pkt, size_t len);  /* one whole IPv4 packet */
 	uint32_t (*rand)(void *ctx);                               /* all randomness */
 	void (*trace)(void *ctx, const struct trace_event *ev);     /* may be NULL */
+	/* The kinds of event trace wants, a bit each (1u << TRACE_RTT, trace.h); the core
+	 * does not describe the others (an RTT sample's text, on every ACK). 0: all. */
+	uint32_t trace_kinds;
 };
 
 struct stack_config {
@@ -26,6 +29,9 @@ struct stack_config {
 	                              TCP_RCVBUF_MAX, or 65535 with no_wscale */
 	int no_wscale;             /* nonzero: no window scale option (RFC 7323 2) sent or
 	                              honoured: windows are 16 bits, as before it existed */
+	int no_sack;               /* nonzero: no SACK-permitted option (RFC 2018) sent or
+	                              honoured: loss recovery is NewReno's (RFC 6582) */
+	int no_timestamps;         /* nonzero: no timestamps option (RFC 7323 3): no RTTM, no PAWS */
 	uint32_t msl_ms;           /* 0: TCP_DEFAULT_MSL_MS; TIME-WAIT lasts 2*MSL */
 	int fixed_isn;             /* nonzero: every ISN is `isn` (reproducible captures) */
 	uint32_t isn;
@@ -52,6 +58,11 @@ enum stat_id {
 	STAT_ICMP_ERROR,                       /* an ICMP error taken by the connection it names */
 	STAT_ICMP_UNREACH_SENT,                /* ICMP protocol unreachable sent */
 	STAT_ICMP_RATE_LIMITED,                /* an ICMP error not sent: over the rate limit */
+	STAT_SACK_RECOVERY,                    /* loss recovery by SACK (RFC 6675) began */
+	STAT_SACK_RETRANSMIT,                  /* a hole resent by SACK loss recovery (NextSeg) */
+	STAT_DSACK_SENT,                       /* a D-SACK block sent: a duplicate arrived (RFC 2883) */
+	STAT_DSACK_RCVD,                       /* a D-SACK block received: we resent needlessly */
+	STAT_TS_PAWS_IDLE,                     /* TS.Recent invalidated after 24 days idle (RFC 7323 5.5) */
 	STAT_DROP_FIRST,                       /* drop reasons follow */
 	STAT_DROP_IP_SHORT = STAT_DROP_FIRST,  /* shorter than an IPv4 header */
 	STAT_DROP_IP_VERSION,                  /* version != 4 */
@@ -86,6 +97,8 @@ enum stat_id {
 	STAT_DROP_TCP_NO_ACK,                  /* no ACK bit in a synchronized state */
 	STAT_DROP_TCP_ACK,                     /* ACK of data not yet sent, or bad in SYN-RECEIVED */
 	STAT_DROP_TCP_OOO,                     /* past a hole, and TCP_OOO_RANGES pieces wait already */
+	STAT_DROP_TCP_PAWS,                    /* an old timestamp (RFC 7323 5: PAWS), ACK answered */
+	STAT_DROP_TCP_NO_TS,                   /* no timestamp though both sides agreed (RFC 7323 3.2) */
 	STAT_DROP_TCP_STATE,                   /* nothing to do in this state */
 	STAT_DROP_INVARIANT,                   /* taking it would break an invariant (a bug) */
 	STAT_COUNT

@@ -70,7 +70,11 @@ struct tcp_status {
 	                                  1 half-open (in its synq), 2 waiting for accept() */
 	int rtt_valid;                 /* srtt_us and rttvar_us hold a measurement */
 	int synchronized;              /* the handshake completed (whatever the state is now) */
-	uint32_t mss;                  /* SMSS: the peer's MSS, bounded by ours */
+	uint32_t mss;                  /* SMSS: the peer's MSS, bounded by ours (less the 12
+	                                  bytes of timestamps when they are in force) */
+	int ts_ok, sack_ok;            /* timestamps (RFC 7323), SACK (RFC 2018) in force */
+	int wscale_ok;                 /* window scaling in force (RFC 7323 2) ... */
+	int snd_wscale, rcv_wscale;    /* ... the peer's shift and ours */
 	int backlog;                   /* a listener: listen()'s backlog (clamped, >= 1), else 0 */
 	int synq_len, synq_max;        /* a listener: half-open children, and the limit */
 	int acceptq_len, acceptq_max;  /* a listener: children waiting for accept(), and the limit */

@@ -1,6 +1,7 @@
 /* tcp_cc.c - congestion control: slow start and congestion avoidance (RFC 5681 3.1),
  * fast retransmit and fast recovery (RFC 5681 3.2) with NewReno's partial ACKs
- * (RFC 6582), and the loss window after a timeout. cwnd and ssthresh are in bytes,
+ * (RFC 6582), or, when the peer permits SACK, loss recovery by RFC 6675 (the
+ * scoreboard and NextSeg are tcp_sack.c's), and the loss window after a timeout. cwnd and ssthresh are in bytes,
  * SMSS is tcb->snd.mss. Every change worth seeing is traced ("cc: ..."). It only
  * decides: what to retransmit now is returned to the caller, which sends it.
  * Entry points: tcp_cc_init, tcp_cc_ack, tcp_cc_dupack, tcp_cc_timeout. */
@@ -48,6 +49,52 @@ static void cc_grow(struct tcb *tcb, uint32_t add)
 		    tcb->cc.cwnd + add;
 }
 
+/* ---- loss recovery with SACK, RFC 6675 5 ---- */
+
+/* (4) Enter loss recovery: RecoveryPoint = HighData, ssthresh = cwnd = FlightSize/2
+ * (4.2); the first segment presumed lost is resent by the caller (4.3), which then
+ * sends while cwnd - pipe >= 1 SMSS (4.4, tcp_out.c). */
+static enum cc_action cc_sack_enter(struct stack *s, struct tcb *tcb)
+{
+	tcb->cc.ssthresh = cc_half_flight(tcb);
+	tcb->cc.cwnd = tcb->cc.ssthresh;
+	tcb->cc.recover = tcb->snd.max;              /* RecoveryPoint */
+	tcb->cc.in_recovery = true;
+	tcb->sack.high_rxt = tcb->snd.una;
+	stat_inc(s, STAT_FAST_RETRANSMIT);
+	stat_inc(s, STAT_SACK_RECOVERY);
+	cc_trace(s, tcb, "SACK: loss recovery (RFC 6675), resend the holes deemed lost");
+	return CC_RETRANSMIT_UNA;
+}
+
+/* A duplicate ACK (RFC 6675 2: one that SACKs new data counts too). Recovery starts
+ * on the DupThresh-th, or as soon as the first unacknowledged byte is deemed lost
+ * (5 (2)), but not before SND.UNA passes the last RecoveryPoint (5.1). In recovery,
+ * it changes nothing here: the pipe it shrank lets more go. */
+static enum cc_action cc_sack_dupack(struct stack *s, struct tcb *tcb)
+{
+	if (tcb->cc.in_recovery || !SEQ_GEQ(tcb->snd.una, tcb->cc.recover))
+		return CC_NONE;
+	if (tcb->cc.dupacks >= TCP_DUPACK_THRESH || tcp_sack_is_lost(tcb, tcb->snd.una))
+		return cc_sack_enter(s, tcb);
+	return CC_NONE;
+}
+
+/* New data acknowledged in recovery: the cumulative ACK of RecoveryPoint ends it
+ * (RFC 6675 5 (A) ... "terminated"), cwnd stays ssthresh (RFC 5681 3.2 (6)). A
+ * partial one asks for nothing: NextSeg finds the next hole. */
+static enum cc_action cc_sack_ack(struct stack *s, struct tcb *tcb)
+{
+	if (SEQ_LT(tcb->sack.high_rxt, tcb->snd.una))
+		tcb->sack.high_rxt = tcb->snd.una;
+	if (SEQ_LT(tcb->snd.una, tcb->cc.recover))
+		return CC_NONE;
+	tcb->cc.cwnd = tcb->cc.ssthresh;
+	tcb->cc.in_recovery = false;
+	cc_trace(s, tcb, "SACK: RecoveryPoint acknowledged, loss recovery done");
+	return CC_NONE;
+}
+
 /* New data was acknowledged (SND.UNA has already moved): `acked` bytes. A partial
  * ACK asks for the next hole to be retransmitted at once and, as every ACK of new
  * data does, restarts the timer (RFC 6582 3.2 step 5 allows this "Slow-but-Steady"
@@ -57,6 +104,8 @@ enum cc_action tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
 	uint32_t smss = tcb->snd.mss, before = tcb->cc.cwnd;
 
 	tcb->cc.dupacks = 0;
+	if (tcb->cc.in_recovery && tcb->sack.ok)
+		return cc_sack_ack(s, tcb);
 	if (tcb->cc.in_recovery) {
 		if (SEQ_GEQ(tcb->snd.una, tcb->cc.recover)) {      /* full ACK: RFC 6582 3.2 step 3 */
 			tcb->cc.cwnd = MIN(tcb->cc.ssthresh, MAX(tcp_flight_size(tcb), smss) + smss);
@@ -89,6 +138,8 @@ enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb)
 {
 	stat_inc(s, STAT_DUPACK);
 	tcb->cc.dupacks++;
+	if (tcb->sack.ok)
+		return cc_sack_dupack(s, tcb);
 	if (tcb->cc.in_recovery) {
 		cc_grow(tcb, tcb->snd.mss);                     /* each one: a segment left */
 		return CC_NONE;
@@ -113,6 +164,7 @@ void tcp_cc_timeout(struct stack *s, struct tcb *tcb)
 	tcb->cc.cwnd = tcb->snd.mss;
 	tcb->cc.recover = tcb->snd.max;
 	tcb->cc.dupacks = 0;
-	tcb->cc.in_recovery = false;
+	tcb->cc.in_recovery = false;                 /* RFC 6675 5.1: recovery ends */
+	tcp_sack_clear(tcb);
 	cc_trace(s, tcb, "retransmission timeout: cwnd to one segment");
 }

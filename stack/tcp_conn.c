@@ -76,6 +76,8 @@ struct tcb *tcb_new(struct stack *s, enum tcp_state born, uint32_t raddr, uint16
 	tcb->rcv.ws_offer = !s->cfg.no_wscale && s->wscale > 0;
 	tcb->rport = rport;
 	tcb->lport = lport;
+	tcb->sack.offer = !s->cfg.no_sack;           /* RFC 2018 2; tcp_sack_init takes it back */
+	tcp_ts_new(s, tcb);                          /* RFC 7323 3.2; tcp_ts_init likewise */
 	tcb->timer.rto_ms = TCP_RTO_INITIAL_MS;
 	tcb->snd.mss = TCP_DEFAULT_MSS;
 	b = tcb_bucket(raddr, rport, lport);

@@ -71,16 +71,18 @@ static uint32_t pmtu_plateau(uint32_t sent)
  * at the new size, without any congestion response (as Linux's tcp_simple_retransmit). */
 static void tcp_pmtu_reduce(struct stack *s, struct tcb *tcb, const struct icmp_err *e)
 {
-	uint32_t mtu = e->mtu ? e->mtu : pmtu_plateau(e->tot_len);
+	uint32_t mtu = e->mtu ? e->mtu : pmtu_plateau(e->tot_len), mss;
 
 	if (mtu < TCP_MIN_PMTU)
 		mtu = TCP_MIN_PMTU;
-	if (mtu - IP_HDR_LEN - TCP_HDR_LEN >= tcb->snd.mss)
+	mss = mtu - IP_HDR_LEN - TCP_HDR_LEN - (tcb->ts.ok ? TCP_TS_OPT_LEN : 0);
+
+	if (mss >= tcb->snd.mss)
 		return;
 	snprintf(s->note, sizeof(s->note), "rcvd ICMP fragmentation needed (mtu %u): MSS %u -> %u",
-		 mtu, tcb->snd.mss, mtu - IP_HDR_LEN - TCP_HDR_LEN);
+		 mtu, tcb->snd.mss, mss);
 	tcp_trace_conn(s, tcb, TRACE_ICMP, s->note);
-	tcb->snd.mss = (uint16_t)(mtu - IP_HDR_LEN - TCP_HDR_LEN);
+	tcb->snd.mss = (uint16_t)mss;      /* data per segment: timestamps take 12 bytes */
 	if (tcb->snd.syn_acked && tcb->snd.una != tcb->snd.max) {
 		tcb->snd.nxt = tcb->snd.una;         /* go back: resend from the oldest byte */
 		tcb->rtt.timing = false;             /* Karn */

@@ -38,6 +38,8 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	tcb->snd.wl2 = sg->ack;
 	tcb->snd.mss = mss < s->mss ? mss : s->mss;   /* the effective send MSS (MUST-16) */
 	tcp_init_wscale(s, tcb, sg);
+	tcp_sack_init(tcb, sg);
+	tcp_ts_init(s, tcb, sg);
 	tcp_cc_init(s, tcb);
 }
 
@@ -76,6 +78,7 @@ static int tcp_listen_cookie_ack(struct stack *s, struct tcb *l, struct seg *sg)
 	if (listener_acceptq_full(l->listen))
 		return STAT_DROP_TCP_ACCEPTQ_FULL;
 	syn.seq = sg->seq - 1;                       /* the SYN it answers */
+	syn.has_ts = false;                          /* our cookie SYN-ACK offered MSS alone */
 	if (!(c = tcp_child(s, l, &syn, sg->ack - 1)) || tcb_alloc_bufs(s, c)) {
 		if (c)
 			tcb_maybe_free(s, c);
@@ -129,12 +132,13 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, struct seg *sg)
 	return 0;
 }
 
-/* Acknowledged bytes leave the send queue; SND.UNA moves; the RTT may be sampled,
- * the timer restarts, and congestion control counts what was acknowledged (and
- * may ask for a retransmission). */
-static enum cc_action tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t ack)
+/* Acknowledged bytes leave the send queue; SND.UNA moves; the RTT is sampled (by
+ * the one timed segment, else by the echoed timestamp, RFC 7323 4), the timer
+ * restarts, and congestion control counts what was acknowledged (and may ask for
+ * a retransmission). */
+static enum cc_action tcp_ack_advance(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
-	uint32_t acked = 0, una = tcb->snd.una;
+	uint32_t acked = 0, una = tcb->snd.una, ack = sg->ack;
 	bool synced = tcb->snd.syn_acked;
 
 	if (SEQ_GT(ack, tcb->snd.data_seq))
@@ -149,7 +153,10 @@ static enum cc_action tcp_ack_advance(struct stack *s, struct tcb *tcb, uint32_t
 	}
 	tcb->snd.syn_acked = true;             /* callers checked ack > ISS while unsynchronized */
 	tcb->soft_error = 0;                   /* something got through (as Linux) */
-	tcp_rtt_ack(s, tcb, ack);
+	if (tcb->rtt.timing && SEQ_GT(ack, tcb->rtt.seq))
+		tcp_rtt_ack(s, tcb, ack);             /* the timed segment: to the microsecond */
+	else
+		tcp_ts_rttm(s, tcb, sg);              /* else the echo (RFC 7323 4): to the ms */
 	tcb->snd.una = ack;
 	if (SEQ_LT(tcb->snd.nxt, ack))
 		tcb->snd.nxt = ack;
@@ -195,7 +202,7 @@ static int tcp_syn_sent_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 		tcp_set_state(s, tcb, TCP_SYN_RECEIVED, "rcvd SYN", "3.10.7.3");
 		return 0;
 	}
-	tcp_ack_advance(s, tcb, sg->ack);
+	tcp_ack_advance(s, tcb, sg);
 	tcb->ack_now = true;
 	tcp_established(s, tcb, "rcvd SYN,ACK", "3.10.7.3");
 	sg->flags &= (uint8_t)~TH_SYN;                /* text or FIN: from the sixth step on, */
@@ -217,6 +224,20 @@ static void tcp_time_wait_refin(struct stack *s, struct tcb *tcb, const struct s
 	tcp_trace_conn(s, tcb, TRACE_TIMER, "rcvd FIN again, 2*MSL restarted");
 }
 
+/* RFC 6191 (RFC 9293 3.6.1, SHLD-4; Linux does it): a SYN in TIME-WAIT whose
+ * timestamp, or sequence number, is newer than the old connection's opens a new one:
+ * TIME-WAIT ends at once and the SYN goes on to the listener. Any other SYN there gets
+ * the challenge ACK of RFC 5961 4.2, as before. */
+static bool tcp_time_wait_new_syn(struct stack *s, struct tcb *tcb, const struct seg *sg)
+{
+	if (tcb->state != TCP_TIME_WAIT || (sg->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) != TH_SYN ||
+	    !tcp_ts_syn_newer(s, tcb, sg))
+		return false;
+	tcp_set_state(s, tcb, TCP_CLOSED, "rcvd a newer SYN in TIME-WAIT", "RFC 6191");
+	tcb_maybe_free(s, tcb);
+	return true;
+}
+
 /* 3.10.7.4 first: is any of the segment inside the receive window? */
 static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
 {
@@ -232,6 +253,8 @@ static int tcp_check_seq(struct stack *s, struct tcb *tcb, const struct seg *sg)
 		ok = true;                           /* zero window: ACK, RST still (MUST-66) */
 	if (ok)
 		return 0;
+	if (sg->dlen && SEQ_LEQ(sg->seq + sg->dlen, nxt))
+		tcp_sack_dup(tcb, sg->seq, sg->seq + sg->dlen);   /* all old: RFC 2883 4 (1) */
 	if (tcb->state == TCP_TIME_WAIT)
 		tcp_time_wait_refin(s, tcb, sg);
 	if (sg->flags & TH_RST)
@@ -255,6 +278,7 @@ static void tcp_trim(struct tcb *tcb, struct seg *sg)
 	if (SEQ_LT(sg->seq, tcb->rcv.nxt)) {
 		d = tcb->rcv.nxt - sg->seq;
 		d = d < sg->dlen ? d : sg->dlen;
+		tcp_sack_dup(tcb, sg->seq, sg->seq + d);  /* partly old: RFC 2883 4 (1) */
 		sg->data += d;
 		sg->dlen -= d;
 		sg->seq = tcb->rcv.nxt;
@@ -385,13 +409,16 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 	}
 	tcb->timer.probes = 0;                             /* the peer is alive (MUST-37) */
 	dup = tcp_is_dupack(tcb, orig);
+	if (tcb->sack.ok && tcp_sack_update(s, tcb, orig) && orig->ack == tcb->snd.una &&
+	    tcb->snd.max != tcb->snd.una)
+		dup = true;                   /* RFC 6675 2: it SACKs new data (scoreboard updated) */
 	if (SEQ_GT(sg->ack, tcb->snd.una))
-		act = tcp_ack_advance(s, tcb, sg->ack);
+		act = tcp_ack_advance(s, tcb, sg);
 	tcp_update_window(tcb, sg, orig->seq);
 	if (dup)
 		act = tcp_cc_dupack(s, tcb);
 	if (act == CC_RETRANSMIT_UNA)
-		tcp_retransmit_una(s, tcb);
+		tcp_retransmit_una(s, tcb);   /* with SACK, tcp_output then sends what NextSeg says */
 	/* LAB impl-close-states: BEGIN */
 	if (!tcp_fin_acked(tcb))
 		return 0;
@@ -529,8 +556,9 @@ static int tcp_synced_input(struct stack *s, struct tcb *tcb, struct seg *sg)
 
 	if (tcp_syn_received_dup_syn(tcb, sg))
 		return 0;
-	if ((r = tcp_check_seq(s, tcb, sg)))         /* first */
+	if ((r = tcp_ts_paws(s, tcb, sg)) || (r = tcp_check_seq(s, tcb, sg)))   /* first */
 		return r;
+	tcp_ts_recent(s, tcb, sg);                   /* RFC 7323 4.3: acceptable, so TS.Recent */
 	if (sg->flags & TH_RST)                      /* second */
 		return tcp_rcv_rst(s, tcb, sg);
 	/* third: security (RFC 9293 3.10.7.4): not implemented */
@@ -579,6 +607,8 @@ void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, siz
 	if (sg.has_wscale && sg.wscale > TCP_WSCALE_MAX)
 		stat_inc(s, STAT_TCP_WSCALE_BIG);        /* RFC 7323 2.3: log it, use 14 */
 	tcb = tcp_demux(s, &sg);
+	if (tcb && tcp_time_wait_new_syn(s, tcb, &sg))
+		tcb = tcp_demux(s, &sg);                 /* the old one is gone: a listener's turn */
 	if (tcb && !tcb->listen)
 		tcb->sum.segs_in++;
 	if (!tcb)

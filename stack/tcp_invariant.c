@@ -85,6 +85,21 @@ static void check_rcv(struct stack *s, const struct tcb *t)
 	CHECK(s, !t->rcv.fin_pending || SEQ_GT(t->rcv.fin_seq, t->rcv.nxt));
 }
 
+/* The SACK scoreboard (RFC 6675 3): ranges sent and not yet cumulatively ACKed, in
+ * order, apart (touching ones merge); none without SACK. */
+static void check_sack(struct stack *s, const struct tcb *t)
+{
+	CHECK(s, t->sack.n_sb >= 0 && t->sack.n_sb <= TCP_SACK_SCOREBOARD);
+	CHECK(s, t->sack.ok || (t->sack.n_sb == 0 && !t->sack.dsack));
+	CHECK(s, t->sack.n_recent >= 0 && t->sack.n_recent <= TCP_OOO_RANGES);
+	for (int i = 0; i < t->sack.n_sb; i++) {
+		const struct range *r = &t->sack.sb[i];
+		CHECK(s, SEQ_GEQ(r->seq, t->snd.una) && SEQ_GT(r->end, r->seq));
+		CHECK(s, SEQ_LEQ(r->end, t->snd.max));
+		CHECK(s, i == 0 || SEQ_GT(r->seq, t->sack.sb[i - 1].end));
+	}
+}
+
 /* Timers that must run: what is owed to the peer is retransmitted or probed, states
  * that end by a timer have it, an ACK owed has gone out or waits for its timer. */
 static void check_timers(struct stack *s, const struct tcb *t)
@@ -120,6 +135,7 @@ static void check_tcb(struct stack *s, int h, const struct tcb *t)
 	}
 	check_snd(s, t);
 	check_rcv(s, t);
+	check_sack(s, t);
 	check_timers(s, t);
 }
 

@@ -97,6 +97,30 @@ static uint16_t tcp_wnd_field(const struct stack *s, const struct tcb *tcb, uint
 	return (uint16_t)(up <= 65535u && (up << shift) <= room ? up : f);
 }
 
+/* RFC 2018 3: how many SACK blocks fit beside the other options (4, 3 with
+ * timestamps) and, on a segment with data, within the peer's MSS. */
+static int tcp_sack_room(const struct tcb *tcb, const struct seg *sg)
+{
+	uint32_t room = 40 - (uint32_t)tcp_opts_len(sg);
+
+	if (sg->dlen)
+		room = MIN(room, tcb->snd.mss > sg->dlen ? tcb->snd.mss - sg->dlen : 0);
+	return room >= 12 ? (int)((room - 4) / 8) : 0;
+}
+
+/* The options of a segment other than a SYN's: timestamps, then SACK blocks. */
+static void tcp_emit_options(struct stack *s, struct tcb *tcb, struct seg *sg)
+{
+	tcp_ts_fill(s, tcb, sg);
+	if (!(sg->flags & TH_ACK) || (sg->flags & (TH_SYN | TH_RST)))
+		return;
+	sg->n_sack = (uint8_t)tcp_sack_blocks(tcb, sg->sack, MIN(tcp_sack_room(tcb, sg),
+								  TCP_SACK_MAX_BLOCKS));
+	if (sg->n_sack && tcb->sack.dsack)
+		stat_inc(s, STAT_DSACK_SENT);
+	tcp_sack_sent(tcb);
+}
+
 static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t flags, uint32_t dlen)
 {
 	uint8_t shift = (flags & TH_SYN) ? 0 : tcb->rcv.wscale;
@@ -108,6 +132,7 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 		.mss = (flags & TH_SYN) ? s->mss : 0,
 		/* window scale: on a SYN only, on a SYN,ACK only if the peer's SYN had it (2.2) */
 		.has_wscale = (flags & TH_SYN) && tcb->rcv.ws_offer, .wscale = s->wscale,
+		.sack_ok = (flags & TH_SYN) && tcb->sack.offer,   /* RFC 2018 2: SYNs only */
 		.dlen = dlen,
 	};
 	uint8_t *data = s->out + IP_HDR_LEN + TCP_HDR_LEN;
@@ -118,7 +143,9 @@ static void tcp_emit(struct stack *s, struct tcb *tcb, uint32_t seq, uint8_t fla
 		ring_peek(&tcb->snd.q, seq - tcb->snd.data_seq, data, dlen);
 		sg.data = data;
 	}
+	tcp_emit_options(s, tcb, &sg);
 	if (flags & TH_ACK) {
+		tcp_ts_sent(tcb, &sg);
 		tcb->rcv.adv = tcb->rcv.nxt + ((uint32_t)sg.wnd << shift);   /* exact, in bytes */
 		tcb->ack_now = false;
 		tcb->timer.delack = 0;
@@ -296,6 +323,7 @@ static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, ui
 static bool tcp_output_one(struct stack *s, struct tcb *tcb, bool force)
 {
 	uint32_t seq = tcb->snd.nxt, data_end = tcb->snd.data_seq + tcb->snd.q.len, dlen;
+	uint32_t room = UINT32_MAX;
 	uint8_t flags;
 
 	if (!tcb->snd.syn_acked && seq == tcb->snd.iss) {  /* SYN not sent, or being resent */
@@ -308,9 +336,11 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb, bool force)
 		tcp_rexmt_arm(s, tcb);
 		tcb->snd.nxt = seq + 1;
 	} else {
+		if (tcb->sack.ok && SEQ_LT(seq, tcb->snd.max))
+			seq = tcb->snd.nxt = tcp_sack_skip(tcb, seq, &room);   /* SACKed: not again */
 		if (!tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
 			return false;                  /* FIN already sent */
-		dlen = tcp_send_len(s, tcb, seq, force);
+		dlen = MIN(tcp_send_len(s, tcb, seq, force), room);
 		if (dlen == 0 && !(seq == data_end && tcb->fin_queued))
 			return false;
 		tcb->snd.nxt = seq + tcp_send_data(s, tcb, seq, dlen, true);
@@ -323,7 +353,7 @@ static bool tcp_output_one(struct stack *s, struct tcb *tcb, bool force)
 /* Fast retransmit and NewReno's partial ACK: the first unacknowledged segment
  * again, whatever cwnd says, but only bytes sent before (up to SND.MAX), within
  * the peer's window (SHLD-16); the FIN too if it was sent. SND.NXT stays where it is. */
-void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
+uint32_t tcp_retransmit_una(struct stack *s, struct tcb *tcb)
 {
 	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len, seq = tcb->snd.una;
 	uint32_t sent_end = SEQ_LT(tcb->snd.max, data_end) ? tcb->snd.max : data_end;
@@ -331,12 +361,84 @@ void tcp_retransmit_una(struct stack *s, struct tcb *tcb)
 	bool fin_sent = SEQ_GT(tcb->snd.max, data_end);
 
 	if (!tcb->snd.syn_acked || !tcp_can_send_data(tcb->state) || SEQ_GT(seq, data_end))
-		return;
+		return 0;
 	len = MIN(SEQ_GT(sent_end, seq) ? sent_end - seq : 0, tcb->snd.mss);
 	if (SEQ_LT(win_end, seq + len))
 		len = SEQ_GT(win_end, seq) ? win_end - seq : 0;
-	if (len || (fin_sent && seq == data_end))
-		tcp_send_data(s, tcb, seq, len, fin_sent);
+	if (!len && !(fin_sent && seq == data_end))
+		return 0;
+	tcp_send_data(s, tcb, seq, len, fin_sent);
+	if (tcb->sack.ok && SEQ_LT(tcb->sack.high_rxt, seq + len))
+		tcb->sack.high_rxt = seq + len;      /* RFC 6675 5 (4.3) */
+	return len;
+}
+
+/* ---- loss recovery with SACK (RFC 6675 5): which segment, tcp_sack.c decides ---- */
+
+/* New data NextSeg may send (its rule 2): up to a segment within the peer's window,
+ * or the FIN when every byte has been sent. */
+static uint32_t tcp_sack_new_len(const struct tcb *tcb, bool *fin)
+{
+	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len, nxt = tcb->snd.nxt;
+	uint32_t win_end = tcb->snd.una + tcb->snd.wnd;
+	uint32_t room = SEQ_GT(win_end, nxt) ? win_end - nxt : 0;
+
+	*fin = nxt == data_end && tcb->fin_queued;
+	if (!SEQ_LT(nxt, data_end))
+		return 0;
+	return MIN(MIN(data_end - nxt, room), tcb->snd.mss);
+}
+
+/* A hole NextSeg chose, cut to the data sent and the peer's window; the FIN again
+ * if it was sent and the hole reaches it. Returns the bytes sent. */
+static uint32_t tcp_sack_resend(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t len)
+{
+	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len;
+	uint32_t win_end = tcb->snd.una + tcb->snd.wnd;
+
+	if (SEQ_GT(seq + len, data_end))
+		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
+	if (SEQ_GT(seq + len, win_end))
+		len = SEQ_GT(win_end, seq) ? win_end - seq : 0;
+	if (!len)
+		return 0;
+	stat_inc(s, STAT_SACK_RETRANSMIT);
+	tcp_send_data(s, tcb, seq, len, SEQ_GT(tcb->snd.max, data_end));
+	tcb->sack.high_rxt = seq + len;
+	return len;
+}
+
+/* One segment by NextSeg: its length in sequence space, 0 when nothing may go. */
+static uint32_t tcp_sack_step(struct stack *s, struct tcb *tcb)
+{
+	bool fin;
+	uint32_t new_len = tcp_sack_new_len(tcb, &fin), seq, len, n;
+
+	switch (tcp_sack_next_seg(tcb, new_len || fin, &seq, &len)) {
+	case SACK_NEXT_LOST:
+	case SACK_NEXT_HOLE:
+		return tcp_sack_resend(s, tcb, seq, len);
+	case SACK_NEXT_NEW:
+		n = tcp_send_data(s, tcb, tcb->snd.nxt, new_len, true);
+		tcb->snd.nxt += n;
+		tcb->snd.max = tcb->snd.nxt;
+		return n;
+	default:
+		return 0;
+	}
+}
+
+/* RFC 6675 5 (C): in loss recovery, while cwnd - pipe >= 1 SMSS, send NextSeg. */
+static bool tcp_sack_output(struct stack *s, struct tcb *tcb)
+{
+	uint32_t pipe = tcp_sack_pipe(tcb), n;
+	bool sent = false;
+
+	while (tcb->cc.cwnd >= pipe + tcb->snd.mss && (n = tcp_sack_step(s, tcb))) {
+		pipe += n;
+		sent = true;
+	}
+	return sent;
 }
 
 /* RFC 9293 3.8.6.1: data waits, nothing is in flight to bring an ACK, and the
@@ -366,8 +468,12 @@ static void tcp_output_all(struct stack *s, struct tcb *tcb, bool force)
 
 	if (tcb->state == TCP_CLOSED || tcb->state == TCP_LISTEN)
 		return;
-	while (tcp_output_one(s, tcb, force))
-		sent = true;
+	if (tcb->sack.ok && tcb->cc.in_recovery && tcb->snd.nxt == tcb->snd.max &&
+	    tcp_can_send_data(tcb->state))
+		sent = tcp_sack_output(s, tcb);
+	else
+		while (tcp_output_one(s, tcb, force))
+			sent = true;
 	if (!sent && tcb->ack_now && tcb->state != TCP_SYN_SENT)
 		tcp_send_ack(s, tcb);                /* else the ACK rode on data (MUST-58) */
 	tcp_persist_check(s, tcb);

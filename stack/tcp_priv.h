@@ -62,6 +62,32 @@ struct rcv_vars {
 	                                  the wire after the SYN; 0 unless both sides offered */
 };
 
+/* SACK, RFC 2018 and RFC 6675: tcp_sack.c */
+struct sack_vars {
+	bool offer;                    /* our SYN (or SYN,ACK) carries SACK-permitted */
+	bool ok;                       /* both SYNs did: blocks are sent and used */
+	/* receiver (RFC 2018 4, RFC 2883) */
+	uint32_t recent[TCP_OOO_RANGES];  /* a byte of each piece held, most recently arrived first */
+	int n_recent;
+	bool dsack;                    /* a duplicate to report first in the next ACK ... */
+	struct range dup;              /* ... these bytes */
+	/* sender: the scoreboard (RFC 6675 3), SACKed ranges above SND.UNA, in order */
+	struct range sb[TCP_SACK_SCOREBOARD];
+	int n_sb;
+	uint32_t high_rxt;             /* HighRxt: the end of what loss recovery resent */
+	uint32_t dsacks_rcvd;          /* D-SACKs the peer sent us (for the trace and tests) */
+};
+
+/* Timestamps, RFC 7323 3-5: tcp_ts.c */
+struct ts_vars {
+	bool offer;                    /* our SYN (or SYN,ACK) carries TSopt */
+	bool ok;                       /* both SYNs did: every segment but a RST carries it */
+	uint32_t offset;               /* added to our clock: a random start per connection (5.4) */
+	uint32_t recent;               /* TS.Recent: the TSval to echo */
+	uint64_t recent_at;            /* when TS.Recent was set (us): the 24-day rule (5.5) */
+	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
+};
+
 /* Round-trip time, RFC 6298: tcp_timer.c */
 struct rtt_vars {
 	bool valid;                    /* SRTT and RTTVAR hold a measurement */
@@ -103,6 +129,8 @@ struct tcb {
 	struct rtt_vars rtt;
 	struct cc_vars cc;
 	struct timer_vars timer;
+	struct sack_vars sack;
+	struct ts_vars ts;
 
 	/* user side */
 	bool fin_queued;               /* CLOSE or shutdown: a FIN follows the queued data */
@@ -157,6 +185,8 @@ static inline void stat_inc(struct stack *s, enum stat_id st) { s->stats[st]++; 
 /* stack.c */
 void stack_emit(struct stack *s, size_t len, const struct tcb *tcb, int rexmt);  /* s->out[0..len) */
 void stack_trace(struct stack *s, struct trace_event *ev);
+/* Does anyone want events of this kind (stack_env.trace_kinds)? */
+bool stack_tracing(const struct stack *s, enum trace_kind kind);
 void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t len);
 
 /* tcp_invariant.c: false (and counted, traced, fatal in test builds) if !ok */
@@ -176,7 +206,7 @@ void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, siz
 /* tcp_out.c */
 void tcp_output(struct stack *s, struct tcb *tcb);
 void tcp_output_forced(struct stack *s, struct tcb *tcb);
-void tcp_retransmit_una(struct stack *s, struct tcb *tcb);
+uint32_t tcp_retransmit_una(struct stack *s, struct tcb *tcb);
 void tcp_send_ack(struct stack *s, struct tcb *tcb);
 void tcp_send_rst(struct stack *s, struct tcb *tcb);
 void tcp_reply_rst(struct stack *s, const struct seg *sg);  /* 3.10.7.1 */
@@ -198,6 +228,31 @@ enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb);
 void tcp_cc_timeout(struct stack *s, struct tcb *tcb);
 uint32_t tcp_flight_size(const struct tcb *tcb);
 
+/* tcp_sack.c: RFC 2018 (blocks), RFC 2883 (D-SACK), RFC 6675 (loss recovery) */
+void tcp_sack_init(struct tcb *tcb, const struct seg *syn);
+int tcp_sack_blocks(const struct tcb *tcb, struct sack_block *out, int max);
+void tcp_sack_sent(struct tcb *tcb);
+void tcp_sack_note(struct tcb *tcb, uint32_t seq);
+void tcp_sack_dup(struct tcb *tcb, uint32_t seq, uint32_t end);
+uint32_t tcp_sack_update(struct stack *s, struct tcb *tcb, const struct seg *sg);
+bool tcp_sack_is_lost(const struct tcb *tcb, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct tcb *tcb);
+enum sack_next { SACK_NEXT_NONE, SACK_NEXT_LOST, SACK_NEXT_NEW, SACK_NEXT_HOLE };
+enum sack_next tcp_sack_next_seg(const struct tcb *tcb, bool new_ok, uint32_t *seq,
+				 uint32_t *len);
+uint32_t tcp_sack_skip(const struct tcb *tcb, uint32_t seq, uint32_t *len);
+void tcp_sack_clear(struct tcb *tcb);
+
+/* tcp_ts.c: RFC 7323 3-5 (TSopt, RTTM, PAWS) */
+void tcp_ts_new(const struct stack *s, struct tcb *tcb);
+void tcp_ts_init(struct stack *s, struct tcb *tcb, const struct seg *syn);
+void tcp_ts_fill(const struct stack *s, const struct tcb *tcb, struct seg *sg);
+void tcp_ts_sent(struct tcb *tcb, const struct seg *sg);
+int tcp_ts_paws(struct stack *s, struct tcb *tcb, const struct seg *sg);
+void tcp_ts_recent(struct stack *s, struct tcb *tcb, const struct seg *sg);
+void tcp_ts_rttm(struct stack *s, struct tcb *tcb, const struct seg *sg);
+bool tcp_ts_syn_newer(const struct stack *s, const struct tcb *tcb, const struct seg *syn);
+
 /* tcp_reasm.c */
 int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
 void tcp_reasm_cut(struct tcb *tcb, uint32_t fin);
@@ -206,6 +261,7 @@ void tcp_reasm_clear(struct tcb *tcb);
 /* tcp_timer.c */
 void tcp_rtt_start(struct stack *s, struct tcb *tcb, uint32_t seq);
 void tcp_rtt_ack(struct stack *s, struct tcb *tcb, uint32_t ack);
+void tcp_rtt_measured(struct stack *s, struct tcb *tcb, uint64_t r_us);
 void tcp_delack(struct stack *s, struct tcb *tcb);
 void tcp_timers(struct stack *s, struct tcb *tcb);
 uint64_t tcp_next_deadline(const struct tcb *tcb);

@@ -52,6 +52,15 @@ static void reasm_advance(struct stack *s, struct tcb *tcb, uint32_t end)
 	/* LAB impl-reassembly: END */
 }
 
+/* Is all of [seq, end) in one piece held already? */
+static bool ooo_holds(const struct tcb *tcb, uint32_t seq, uint32_t end)
+{
+	for (int i = 0; i < tcb->rcv.n_ooo; i++)
+		if (SEQ_LEQ(tcb->rcv.ooo[i].seq, seq) && SEQ_LEQ(end, tcb->rcv.ooo[i].end))
+			return true;
+	return false;
+}
+
 /* Take the trimmed segment's text [seq, seq+len), seq >= RCV.NXT, inside the
  * window. In order, it is delivered at once, with every piece it reaches; past a
  * hole, it is held as a piece. Returns 0, or STAT_DROP_TCP_OOO when it is past a
@@ -68,8 +77,11 @@ int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *dat
 		reasm_advance(s, tcb, seq + len);
 		return 0;
 	}
+	if (ooo_holds(tcb, seq, seq + len))
+		tcp_sack_dup(tcb, seq, seq + len);   /* held already: RFC 2883 4 (2) */
 	if (!ooo_add(tcb, seq, seq + len))           /* past a hole: held (SHLD-31) */
 		return STAT_DROP_TCP_OOO;
+	tcp_sack_note(tcb, seq);                     /* its piece goes first (RFC 2018 4) */
 	stat_inc(s, STAT_TCP_OOO_QUEUED);
 	return 0;
 }

@@ -68,16 +68,21 @@ static void tcp_rtt_sample(struct tcb *tcb, uint32_t r)
 /* An ACK moved SND.UNA to `ack`: if it covers the timed segment, that is a sample. */
 void tcp_rtt_ack(struct stack *s, struct tcb *tcb, uint32_t ack)
 {
-	uint64_t r;
-
 	/* LAB impl-rto: BEGIN */
 	if (!tcb->rtt.timing || !SEQ_GT(ack, tcb->rtt.seq))
 		return;
 	tcb->rtt.timing = false;
 	/* LAB impl-rto: END */
-	r = s->now - tcb->rtt.start;
+	tcp_rtt_measured(s, tcb, s->now - tcb->rtt.start);
+}
+
+/* An RTT sample of r us (the timed segment's, or an echoed timestamp's: tcp_ts.c). */
+void tcp_rtt_measured(struct stack *s, struct tcb *tcb, uint64_t r)
+{
 	r = r > UINT32_MAX / 8 ? UINT32_MAX / 8 : r;
 	tcp_rtt_sample(tcb, (uint32_t)r);
+	if (!stack_tracing(s, TRACE_RTT))
+		return;                              /* nobody reads it: no text on every ACK */
 	snprintf(s->note, sizeof(s->note), "sample %u.%03u ms: srtt %u.%03u ms, rttvar %u.%03u ms, "
 		 "rto %u ms", (unsigned)r / 1000, (unsigned)r % 1000, tcb->rtt.srtt_us / 1000,
 		 tcb->rtt.srtt_us % 1000, tcb->rtt.rttvar_us / 1000, tcb->rtt.rttvar_us % 1000,

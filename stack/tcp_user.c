@@ -335,6 +335,8 @@ static void status_fill(const struct tcb *tcb, struct tcp_status *st)
 		.in_recovery = tcb->cc.in_recovery, .ooo_pieces = tcb->rcv.n_ooo,
 		.handle = tcb->handle, .user_held = tcb->user_ref, .user_closed = tcb->user_closed,
 		.child = status_child(tcb), .rtt_valid = tcb->rtt.valid, .mss = tcb->snd.mss,
+		.ts_ok = tcb->ts.ok, .sack_ok = tcb->sack.ok, .wscale_ok = tcb->rcv.ws_offer,
+		.snd_wscale = tcb->snd.wscale, .rcv_wscale = tcb->rcv.wscale,
 		.synchronized = tcb->snd.syn_acked && !tcb->listen,
 		.rexmt_at = tcb->timer.rexmt, .persist_at = tcb->timer.persist,
 		.timewait_at = tcb->timer.timewait, .delack_at = tcb->timer.delack,

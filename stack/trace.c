@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "seq.h"
 #include "trace.h"
 #include "wire.h"
 
@@ -118,6 +119,26 @@ static void summary_fmt(struct line *l, const struct trace_summary *m)
 	line_add(l, "rto %u ms; cwnd %u", m->rto_ms, m->cwnd);
 }
 
+/* " [D-SACK a:b]" after a segment whose first SACK block reports a duplicate
+ * (RFC 2883 4: below the cumulative ACK, or inside the second block); tcpdump
+ * prints it as any other block. */
+static size_t dsack_fmt(const uint8_t *pkt, size_t len, char *buf, size_t cap)
+{
+	struct ip_pkt ip;
+	struct seg sg;
+	const struct sack_block *b = sg.sack;
+	int n;
+
+	if (ip_parse(&ip, pkt, len) || ip.proto != IPPROTO_TCP_ || tcp_parse(&sg, &ip) ||
+	    !sg.n_sack || !(sg.flags & TH_ACK))
+		return 0;
+	if (!SEQ_LEQ(b[0].end, sg.ack) && !(sg.n_sack > 1 && SEQ_GEQ(b[0].start, b[1].start) &&
+					    SEQ_LEQ(b[0].end, b[1].end)))
+		return 0;
+	n = snprintf(buf, cap, " [D-SACK %u:%u]", b[0].start, b[0].end);
+	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
+}
+
 size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 {
 	char la[16], ra[16], rp[8];
@@ -157,6 +178,8 @@ size_t trace_format(const struct trace_event *ev, char *buf, size_t cap)
 			n += (int)cc_fmt(ev, buf + n, cap - (size_t)n);
 	} else {
 		n = (int)trace_format_packet(ev->pkt, ev->len, buf, cap);
+		if (n > 0 && (size_t)n < cap)
+			n += (int)dsack_fmt(ev->pkt, ev->len, buf + n, cap - (size_t)n);
 		if (ev->kind == TRACE_SEG_OUT && ev->cwnd && n > 0 && (size_t)n < cap)
 			n += (int)cc_fmt(ev, buf + n, cap - (size_t)n);
 	}

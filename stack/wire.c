@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include "config.h"
+#include "seq.h"
 #include "stack.h"
 #include "wire.h"
 
@@ -105,11 +106,46 @@ int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o)
 static const uint8_t opt_len[9] = { [TCP_OPT_MSS] = 4, [TCP_OPT_WSCALE] = 3,
 				    [TCP_OPT_SACK_OK] = 2, [TCP_OPT_TS] = 10 };
 
-/* RFC 9293 3.2: MSS and window scale (RFC 7323) are read, on a SYN only; unknown kinds
- * are skipped (MUST-6), nothing after EOL is read. Options are walked byte by byte, so
- * one may start anywhere (MUST-64). An option of length 0 or 1, one running past the
- * header, or a known kind of the wrong length drops the segment (counted): MUST-7 asks
- * only that it be survived. */
+/* RFC 2018 3: n blocks of two edges each; a block that is no range, one of a length
+ * that is no multiple of 8, or more than 4 are ignored (as Linux), not dropped. */
+static void tcp_parse_sack(struct seg *sg, const struct tcp_opt *o)
+{
+	size_t n = ((size_t)o->len - 2) / 8;
+
+	if (((size_t)o->len - 2) % 8 || n == 0)
+		return;
+	for (size_t i = 0; i < n && sg->n_sack < TCP_SACK_MAX_BLOCKS; i++) {
+		struct sack_block b = { get32(o->val + 8 * i), get32(o->val + 8 * i + 4) };
+		if (SEQ_LT(b.start, b.end))
+			sg->sack[sg->n_sack++] = b;
+	}
+}
+
+/* One option the stack reads: MSS, window scale (RFC 7323 2.2) and SACK-permitted
+ * (RFC 2018 2) on a SYN only; timestamps (RFC 7323 3.2) and SACK blocks on any. */
+static void tcp_parse_known(struct seg *sg, const struct tcp_opt *o)
+{
+	bool syn = sg->flags & TH_SYN;
+
+	if (o->kind == TCP_OPT_MSS && syn)
+		sg->mss = get16(o->val);
+	else if (o->kind == TCP_OPT_WSCALE && syn) {
+		sg->has_wscale = true;
+		sg->wscale = o->val[0];
+	} else if (o->kind == TCP_OPT_SACK_OK && syn)
+		sg->sack_ok = true;
+	else if (o->kind == TCP_OPT_TS) {
+		sg->has_ts = true;
+		sg->ts_val = get32(o->val);
+		sg->ts_ecr = get32(o->val + 4);
+	} else if (o->kind == TCP_OPT_SACK)
+		tcp_parse_sack(sg, o);
+}
+
+/* RFC 9293 3.2: unknown kinds are skipped (MUST-6), nothing after EOL is read.
+ * Options are walked byte by byte, so one may start anywhere (MUST-64). An option of
+ * length 0 or 1, one running past the header, or a known kind of the wrong length
+ * drops the segment (counted): MUST-7 asks only that it be survived. */
 static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 {
 	struct tcp_opt o;
@@ -121,12 +157,7 @@ static int tcp_parse_options(struct seg *sg, const uint8_t *opt, size_t len)
 			break;
 		if (o.kind < sizeof(opt_len) && opt_len[o.kind] && o.len != opt_len[o.kind])
 			return STAT_DROP_TCP_OPT;      /* a known kind of the wrong length */
-		if (o.kind == TCP_OPT_MSS && (sg->flags & TH_SYN))     /* only meaningful on a SYN */
-			sg->mss = get16(o.val);
-		if (o.kind == TCP_OPT_WSCALE && (sg->flags & TH_SYN)) {  /* RFC 7323 2.2: SYN only */
-			sg->has_wscale = true;
-			sg->wscale = o.val[0];
-		}
+		tcp_parse_known(sg, &o);
 	}
 	return 0;
 }
@@ -177,13 +208,73 @@ static void ip_build(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
 	put16(buf + 10, inet_fold(inet_sum(buf, IP_HDR_LEN, 0)));
 }
 
+size_t tcp_opts_len(const struct seg *sg)
+{
+	size_t n = (sg->mss ? 4 : 0) + (sg->has_wscale ? 4 : 0) + (sg->has_ts ? 12 : 0);
+
+	if (sg->sack_ok && !sg->has_ts)
+		n += 4;                      /* NOP, NOP, SACK-permitted */
+	return n + (sg->n_sack ? 4 + 8u * sg->n_sack : 0);   /* with TS, SACK-permitted
+	                                        takes the place of TS's two NOPs */
+}
+
+static uint8_t *opt_nops(uint8_t *o, int n)
+{
+	while (n--)
+		*o++ = TCP_OPT_NOP;
+	return o;
+}
+
+static uint8_t *opt_ts(uint8_t *o, const struct seg *sg)
+{
+	o[0] = TCP_OPT_TS;
+	o[1] = 10;
+	put32(o + 2, sg->ts_val);
+	put32(o + 6, sg->ts_ecr);
+	return o + 10;
+}
+
+/* As Linux lays them out (tcp_options_write): "mss,sackOK,TS,nop,wscale" on a SYN,
+ * "nop,nop,TS" and "nop,nop,sack" on the others. */
+static void tcp_build_options(uint8_t *o, const struct seg *sg)
+{
+	if (sg->mss) {
+		o[0] = TCP_OPT_MSS;
+		o[1] = 4;                    /* its length (MUST-68): one 32-bit word, no padding */
+		put16(o + 2, sg->mss);
+		o += 4;
+	}
+	if (sg->sack_ok) {
+		o = opt_nops(o, sg->has_ts ? 0 : 2);
+		*o++ = TCP_OPT_SACK_OK;
+		*o++ = 2;
+	}
+	if (sg->has_ts)
+		o = opt_ts(opt_nops(o, sg->sack_ok ? 0 : 2), sg);
+	if (sg->has_wscale) {                /* NOP, then kind 3, length 3, shift: as Linux */
+		o = opt_nops(o, 1);
+		*o++ = TCP_OPT_WSCALE;
+		*o++ = 3;
+		*o++ = sg->wscale;
+	}
+	if (sg->n_sack) {
+		o = opt_nops(o, 2);
+		*o++ = TCP_OPT_SACK;
+		*o++ = (uint8_t)(2 + 8 * sg->n_sack);
+		for (int i = 0; i < sg->n_sack; i++, o += 8) {
+			put32(o, sg->sack[i].start);
+			put32(o + 4, sg->sack[i].end);
+		}
+	}
+}
+
 size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id)
 {
 	uint8_t *t = buf + IP_HDR_LEN;
-	size_t hlen = TCP_HDR_LEN + (sg->mss ? 4 : 0) + (sg->has_wscale ? 4 : 0);
+	size_t hlen = TCP_HDR_LEN + tcp_opts_len(sg);
 	size_t tlen = hlen + sg->dlen;
-	uint8_t *o = t + TCP_HDR_LEN;
 
+	assert(hlen <= TCP_HDR_LEN + 40);
 	put16(t, sg->sport);
 	put16(t + 2, sg->dport);
 	put32(t + 4, sg->seq);
@@ -193,20 +284,9 @@ size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id)
 	put16(t + 14, sg->wnd);
 	put16(t + 16, 0);
 	put16(t + 18, 0);                    /* urgent pointer: not implemented */
-	if (sg->mss) {
-		o[0] = 2;
-		o[1] = 4;                    /* its length (MUST-68): one 32-bit word, no padding */
-		put16(o + 2, sg->mss);
-		o += 4;
-	}
-	if (sg->has_wscale) {                /* NOP, then kind 3, length 3, shift: as Linux */
-		o[0] = TCP_OPT_NOP;
-		o[1] = TCP_OPT_WSCALE;
-		o[2] = 3;
-		o[3] = sg->wscale;
-	}
-	if (sg->dlen && sg->data != t + hlen)
-		memcpy(t + hlen, sg->data, sg->dlen);
+	if (sg->dlen && sg->data != t + hlen)     /* first: the data may sit where options go */
+		memmove(t + hlen, sg->data, sg->dlen);
+	tcp_build_options(t + TCP_HDR_LEN, sg);
 	put16(t + 16, tcp_cksum(sg->src, sg->dst, t, tlen));   /* MUST-2 */
 	ip_build(buf, sg->src, sg->dst, IPPROTO_TCP_, IP_HDR_LEN + tlen, ip_id);
 	return IP_HDR_LEN + tlen;

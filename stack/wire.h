@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #define IP_HDR_LEN   20          /* without options */
+#define TCP_SACK_MAX_BLOCKS 4    /* RFC 2018 3: at most 4 fit in 40 bytes of options */
+#define TCP_TS_OPT_LEN 12        /* NOP, NOP, timestamps: what TSopt takes on every segment */
 #define TCP_HDR_LEN  20          /* without options */
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_  6
@@ -76,6 +78,11 @@ struct seg {
 	bool has_wscale;            /* a window scale option (RFC 7323 2.2): parsed on a SYN,
 	                               written by tcp_build ... */
 	uint8_t wscale;             /* ... with this shift (as sent: may be above 14) */
+	bool sack_ok;               /* SACK-permitted (RFC 2018 2): parsed on a SYN, written on one */
+	bool has_ts;                /* a timestamps option (RFC 7323 3.2), any segment ... */
+	uint32_t ts_val, ts_ecr;    /* ... TSval and TSecr */
+	uint8_t n_sack;             /* SACK blocks (RFC 2018 3), in the order on the wire */
+	struct sack_block { uint32_t start, end; } sack[TCP_SACK_MAX_BLOCKS];
 	const uint8_t *data;
 	uint32_t dlen;
 };
@@ -94,9 +101,13 @@ int tcp_parse(struct seg *sg, const struct ip_pkt *ip);
  * or -EINVAL when its length byte is missing, below 2, or runs past len. */
 int tcp_opt_at(const uint8_t *opt, size_t len, size_t off, struct tcp_opt *o);
 
-/* Write IPv4 + TCP (+ MSS option when sg->mss, + NOP and window scale when
- * sg->has_wscale) + data into buf, which must hold IP_HDR_LEN + TCP_HDR_LEN + 8 +
- * sg->dlen bytes. Returns the packet length. */
+/* The bytes of options tcp_build writes for sg (a multiple of 4, at most 40). */
+size_t tcp_opts_len(const struct seg *sg);
+
+/* Write IPv4 + TCP + options + data into buf, which must hold IP_HDR_LEN +
+ * TCP_HDR_LEN + 40 + sg->dlen bytes. Options in Linux's layout: on a SYN MSS,
+ * SACK-permitted, timestamps, window scale (each when asked for, NOPs where Linux
+ * puts them); on other segments timestamps, then SACK blocks. Returns the length. */
 size_t tcp_build(uint8_t *buf, const struct seg *sg, uint16_t ip_id);
 
 /* Turn a valid echo request (in place, in buf) into its reply. Returns the length. */

@@ -227,7 +227,7 @@ START_TEST(drop_line_of_a_malformed_option_shows_the_segment)
 }
 END_TEST
 
-START_TEST(stack_syn_line_shows_its_mss_only)
+START_TEST(stack_syn_line_shows_mss_sackok_and_timestamps_as_linux)
 {
 	char line[256], want[256];
 	struct seg sg;
@@ -236,9 +236,28 @@ START_TEST(stack_syn_line_shows_its_mss_only)
 	sg = peek_sent(h);
 	trace_format_packet(h->q[h->qhead].pkt, h->q[h->qhead].len, line, sizeof(line));
 	snprintf(want, sizeof(want), "IP 10.0.0.2.%u > 10.0.0.1.40000: Flags [S], seq 4294967040, "
-		 "win %u, options [mss %u], length 0", sg.sport, sg.wnd, sg.mss);
+		 "win %u, options [mss %u,sackOK,TS val %u ecr 0], length 0", sg.sport, sg.wnd,
+		 sg.mss, sg.ts_val);
 	ck_assert_str_eq(line, want);
 	ck_assert_uint_ne(sg.mss, 0);
+}
+END_TEST
+
+START_TEST(stack_syn_line_shows_its_mss_only_without_sack_and_timestamps)
+{
+	char line[256], want[256];
+	struct stack_config cfg = h_config(0);
+	struct seg sg;
+
+	h_free(h);
+	cfg.no_sack = cfg.no_timestamps = 1;
+	h = h_new_config(&cfg);
+	h->h = tcp_connect(h->s, h->now, PEER_IP, PEER_PORT, 0);
+	sg = peek_sent(h);
+	trace_format_packet(h->q[h->qhead].pkt, h->q[h->qhead].len, line, sizeof(line));
+	snprintf(want, sizeof(want), "IP 10.0.0.2.%u > 10.0.0.1.40000: Flags [S], seq 4294967040, "
+		 "win %u, options [mss %u], length 0", sg.sport, sg.wnd, sg.mss);
+	ck_assert_str_eq(line, want);
 }
 END_TEST
 
@@ -451,7 +470,8 @@ int main(void)
 	tcase_add_test(tc, malformed_option_ends_the_line_with_bad_opt_and_no_length);
 	tcase_add_test(tc, option_length_byte_past_the_packet_is_a_truncation);
 	tcase_add_test(tc, drop_line_of_a_malformed_option_shows_the_segment);
-	tcase_add_test(tc, stack_syn_line_shows_its_mss_only);
+	tcase_add_test(tc, stack_syn_line_shows_mss_sackok_and_timestamps_as_linux);
+	tcase_add_test(tc, stack_syn_line_shows_its_mss_only_without_sack_and_timestamps);
 	tcase_add_test(tc, flags_are_in_tcpdump_order_and_rst_ack_shows_its_seq);
 	tcase_add_test(tc, long_option_line_is_cut_to_the_buffer_and_stays_a_string);
 	tcase_add_test(tc, log_time_is_local_hh_mm_ss_microseconds);

@@ -125,7 +125,7 @@ void peer_sends_raw(struct harness *h, const uint8_t *pkt, size_t len)
 
 void peer_sends_seg(struct harness *h, const struct seg *sg)
 {
-	static uint8_t buf[IP_HDR_LEN + TCP_HDR_LEN + 4 + 65536];
+	static uint8_t buf[IP_HDR_LEN + TCP_HDR_LEN + 40 + 65536];
 
 	peer_sends_raw(h, buf, tcp_build(buf, sg, 1));
 }

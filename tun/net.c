@@ -511,7 +511,9 @@ static struct net *net_open(const struct net_options *o, int pairfd)
 {
 	struct net *n = calloc(1, sizeof(*n));
 	struct stack_config cfg = net_stack_config(o);
-	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace };
+	/* RTT samples are for -v lines only */
+	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace,
+				 .trace_kinds = o->verbose ? 0 : ~(1u << TRACE_RTT) };
 	struct log_config lc = { .log_path = o->log, .pcap_path = o->pcap, .verbose = o->verbose,
 				 .json = o->log_json, .classic_pcap = o->pcap_classic };
 	int err;

@@ -47,6 +47,8 @@ void net_usage_common(FILE *f)
 	      "  --no-wscale         no window scale option: 16-bit windows, rcvbuf <= 65535\n"
 	      "  --offload           the kernel may hand the stack TCP segments of up to 64 KiB,\n"
 	      "                      checksums left to it (IFF_VNET_HDR, TSO, checksum offload)\n"
+	      "  --no-sack           no SACK (RFC 2018): loss recovery by NewReno (RFC 6582)\n"
+	      "  --no-timestamps     no timestamps (RFC 7323): no per-ACK RTT sample, no PAWS\n"
 	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
 	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
 	      "  --step[=segment]    pause before every state transition (and every TCP segment\n"
@@ -277,6 +279,12 @@ int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 	case NET_OPT_OFFLOAD:
 		o->offload = 1;
 		return 1;
+	case NET_OPT_NO_SACK:
+		o->no_sack = 1;
+		return 1;
+	case NET_OPT_NO_TIMESTAMPS:
+		o->no_timestamps = 1;
+		return 1;
 	case NET_OPT_STATS:
 		o->stats = 1;
 		return 1;
@@ -318,7 +326,8 @@ struct stack_config net_stack_config(const struct net_options *o)
 				    .msl_ms = o->msl_ms, .fixed_isn = o->fixed_isn, .isn = o->isn,
 				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
 				    .no_syncookies = o->no_syncookies, .rcvbuf = o->rcvbuf,
-				    .no_wscale = o->no_wscale,
+				    .no_wscale = o->no_wscale, .no_sack = o->no_sack,
+				    .no_timestamps = o->no_timestamps,
 				    .abort_on_overflow = o->abort_on_overflow };
 	return cfg;
 }

@@ -34,6 +34,8 @@ struct net_options {
 	int abort_on_overflow;     /* --abort-on-overflow: RST the ACK that finds the accept queue full */
 	uint32_t rcvbuf;           /* --rcvbuf BYTES: receive buffer per connection (0: 65535) */
 	int no_wscale;             /* --no-wscale: no window scaling (RFC 7323) */
+	int no_sack;               /* --no-sack: no SACK (RFC 2018): NewReno loss recovery */
+	int no_timestamps;         /* --no-timestamps: no timestamps option (RFC 7323 3-5) */
 	int stats;                 /* --stats: print the counters on exit (SIGUSR1: any time) */
 	int step;                  /* --step[=segment]: enum step_mode (step.h), 0 off */
 	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
@@ -49,7 +51,8 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_LOSS, NET_OPT_DELAY, NET_OPT_JITTER, NET_OPT_REORDER, NET_OPT_DUP,
        NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE, NET_OPT_NO_SYNCOOKIES,
        NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT,
-       NET_OPT_STEP, NET_OPT_RCVBUF, NET_OPT_NO_WSCALE, NET_OPT_OFFLOAD };
+       NET_OPT_STEP, NET_OPT_RCVBUF, NET_OPT_NO_WSCALE, NET_OPT_NO_SACK,
+       NET_OPT_NO_TIMESTAMPS, NET_OPT_OFFLOAD };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -77,6 +80,8 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "rcvbuf", required_argument, 0, NET_OPT_RCVBUF }, \
 	{ "no-wscale", no_argument, 0, NET_OPT_NO_WSCALE }, \
 	{ "offload", no_argument, 0, NET_OPT_OFFLOAD }, \
+	{ "no-sack", no_argument, 0, NET_OPT_NO_SACK }, \
+	{ "no-timestamps", no_argument, 0, NET_OPT_NO_TIMESTAMPS }, \
 	{ "stats", no_argument, 0, NET_OPT_STATS }, \
 	{ "step", optional_argument, 0, NET_OPT_STEP }, \
 	{ "verbose", no_argument, 0, 'v' }, \

@@ -73,6 +73,12 @@ static void ss_window(FILE *f, const char *name, uint32_t bytes, uint32_t mss)
 /* What ss -i shows of a connection that has (or is getting) a peer. */
 static void ss_tcp_info(FILE *f, const struct tcp_status *st)
 {
+	if (st->ts_ok)
+		fputs(" ts", f);                         /* the options in force, as ss -i */
+	if (st->sack_ok)
+		fputs(" sack", f);
+	if (st->wscale_ok && st->synchronized)
+		fprintf(f, " wscale:%d,%d", st->snd_wscale, st->rcv_wscale);
 	if (st->rtt_valid)
 		fprintf(f, " rtt:%g/%g", st->srtt_us / 1000.0, st->rttvar_us / 1000.0);
 	fprintf(f, " rto:%u mss:%u", st->rto_ms, st->mss);

@@ -112,6 +112,9 @@ struct tup {
 	bool have_ack; uint32_t our_ack;  /* last ACK the stack sent: its RCV.NXT */
 	uint32_t our_edge;                /* our_ack + window of that ACK */
 	bool fin_sent; uint32_t our_fin;  /* the stack's FIN, and its sequence number */
+	bool ts, sack;                    /* the peer's SYN offered timestamps and SACK: its
+	                                     segments carry TSopt, its dup ACKs SACK blocks */
+	uint32_t our_tsval;               /* the stack's last TSval (the peer's TSecr) */
 };
 struct hnd { int h; bool held, listener, have_last; uint64_t sent, rcvd; uint8_t last_rx; };
 
@@ -282,6 +285,8 @@ static void fz_emit(void *ctx, const uint8_t *pkt, size_t len)
 	}
 	if (!(t = tup_find(sg.dst, sg.dport, sg.sport, true)))
 		return;
+	if (sg.has_ts)
+		t->our_tsval = sg.ts_val;
 	end = sg.seq + seg_len(&sg);
 	if (sg.flags & TH_SYN) {             /* a new incarnation, or the SYN again */
 		t->have_iss = true;
@@ -398,9 +403,24 @@ static void send_seg(struct tup *t, uint8_t flags, uint32_t seq, uint32_t ack, u
 		     const uint8_t *opt, size_t optlen, uint32_t dlen)
 {
 	static uint8_t b[20 + 60 + 1600];
-	size_t ol = (optlen + 3) & ~(size_t)3, hl = 20 + ol, tl;
+	uint8_t ob[40 + 12];
+	size_t ol, hl, tl;
 	uint8_t *tp = b + 20;
 	uint32_t dseq = seq + !!(flags & TH_SYN), end;
+
+	if (t->ts && !(flags & (TH_SYN | TH_RST)) && optlen + 12 <= 40) {
+		if (optlen)
+			memcpy(ob, opt, optlen);  /* TSopt on every segment (RFC 7323 3.2) */
+		ob[optlen] = ob[optlen + 1] = TCP_OPT_NOP;
+		ob[optlen + 2] = TCP_OPT_TS;
+		ob[optlen + 3] = 10;
+		put32(ob + optlen + 4, (uint32_t)(G.now / 1000));
+		put32(ob + optlen + 8, t->our_tsval);
+		opt = ob;
+		optlen += 12;
+	}
+	ol = (optlen + 3) & ~(size_t)3;
+	hl = 20 + ol;
 
 	if (dlen > 1600 - 20 - hl)
 		dlen = (uint32_t)(1600 - 20 - hl);
@@ -440,6 +460,9 @@ static void send_seg(struct tup *t, uint8_t flags, uint32_t seq, uint32_t ack, u
 }
 
 static const uint8_t mss_opt_1460[4] = { 2, 4, 0x05, 0xb4 };
+/* A Linux SYN's options (TS val and ecr filled in by peer_syn_opts) */
+static const uint8_t linux_syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0,
+					    1, 3, 3, 7 };
 
 /* The stack's RCV.NXT as its last ACK said (cmd_seg's offsets start there). */
 static uint32_t rcv_nxt_of(const struct tup *t) { return t->have_ack ? t->our_ack : t->peer_nxt; }
@@ -777,6 +800,24 @@ static void cmd_seg(struct in *in)
 	send_seg(t, flags, seq, ack, wnd, opt, optlen, dlen);
 }
 
+/* The peer's SYN or SYN,ACK: MSS only, none (a & 0x40), or as Linux's: MSS,
+ * SACK-permitted, timestamps, window scale 7 (a & 0x20), which then go on. */
+static void peer_syn(struct tup *t, uint8_t flags, uint32_t ack, uint16_t wnd, uint8_t a)
+{
+	uint8_t o[20];
+
+	t->ts = t->sack = (a & 0x20) && !(a & 0x40);
+	if (!t->ts) {
+		send_seg(t, flags, t->peer_iss, ack, wnd, (a & 0x40) ? NULL : mss_opt_1460,
+			 (a & 0x40) ? 0 : 4, 0);
+		return;
+	}
+	memcpy(o, linux_syn_opts, sizeof(o));
+	put32(o + 8, (uint32_t)(G.now / 1000));
+	put32(o + 12, (flags & TH_ACK) ? t->our_tsval : 0);
+	send_seg(t, flags, t->peer_iss, ack, wnd, o, sizeof(o), 0);
+}
+
 /* A peer that mostly behaves: one well-formed step on a 4-tuple. */
 static void cmd_peer(struct in *in)
 {
@@ -805,23 +846,30 @@ static void cmd_peer(struct in *in)
 	case 3:                  /* FIN, and an ACK of all but the stack's FIN: CLOSING */
 		send_seg(t, TH_FIN | TH_ACK, seq, t->fin_sent ? t->our_fin : ack, wnd, NULL, 0, 0);
 		break;
-	case 4:                  /* SYN,ACK of the stack's SYN (a new peer ISN unless bit 7) */
+	case 4:                  /* SYN,ACK of the stack's SYN (a new peer ISN unless bit 7;
+	                            bit 6: no MSS; bit 5: sackOK, TS and wscale, as Linux) */
 		if (!(a & 0x80))
 			t->peer_iss = t->peer_nxt = 0x7ffffff0u + ((uint32_t)a << 20);
-		send_seg(t, TH_SYN | TH_ACK, t->peer_iss, t->have_iss ? t->our_iss + 1 : 0, wnd,
-			 (a & 0x40) ? NULL : mss_opt_1460, (a & 0x40) ? 0 : 4, 0);
+		peer_syn(t, TH_SYN | TH_ACK, t->have_iss ? t->our_iss + 1 : 0, wnd, a);
 		break;
 	case 5:                  /* RST at RCV.NXT: resets */
 		send_seg(t, TH_RST | ((a & 0x80) ? TH_ACK : 0), seq, ack, wnd, NULL, 0, 0);
 		break;
-	case 6:                  /* three duplicate ACKs: fast retransmit */
-		for (int i = 0; i < 3; i++)
-			send_seg(t, TH_ACK, seq, t->peer_ack, t->peer_wnd, NULL, 0, 0);
+	case 6:                  /* three duplicate ACKs: fast retransmit (SACK: each shows
+	                            one more segment past the first hole, RFC 6675 recovery) */
+		for (uint32_t i = 0; i < 3; i++) {
+			uint8_t sb[12] = { TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_SACK, 10 };
+			put32(sb + 4, t->peer_ack + 1460 * (i + 1));
+			put32(sb + 8, t->peer_ack + 1460 * (i + 2));
+			send_seg(t, TH_ACK, seq, t->peer_ack, t->peer_wnd, t->sack ? sb : NULL,
+				 t->sack ? 12 : 0, 0);
+		}
 		break;
-	case 7:                  /* a SYN without ACK (simultaneous open, or a SYN in a synchronized state) */
+	case 7:                  /* a SYN without ACK (simultaneous open, or a SYN in a synchronized
+	                            state; bit 5: Linux's options) */
 		if (!(a & 0x80))
 			t->peer_iss = t->peer_nxt = 0x7ffffff0u + ((uint32_t)a << 20);
-		send_seg(t, TH_SYN, t->peer_iss, 0, wnd, mss_opt_1460, 4, 0);
+		peer_syn(t, TH_SYN, 0, wnd, a & ~0x40);
 		break;
 	}
 }
@@ -1079,7 +1127,7 @@ static void icmp_kind(uint8_t k, struct in *in, uint8_t *type, uint8_t *code)
 
 #ifdef INTERNAL_CHECKS
 /* What a connection was before an ICMP error, to see what the error did. */
-struct tcb_view { bool have; enum tcp_state state; bool passive; uint16_t mss; int soft, err;
+struct tcb_view { bool have, ts; enum tcp_state state; bool passive; uint16_t mss; int soft, err;
 		  uint32_t una, nxt, max; };
 
 static struct tcb_view tcb_view(const struct tup *t)
@@ -1089,6 +1137,7 @@ static struct tcb_view tcb_view(const struct tup *t)
 
 	if (c) {
 		v.state = c->state; v.passive = c->passive; v.mss = c->snd.mss; v.soft = c->soft_error;
+		v.ts = c->ts.ok;
 		v.err = c->error; v.una = c->snd.una; v.nxt = c->snd.nxt; v.max = c->snd.max;
 	}
 	return v;
@@ -1121,9 +1170,10 @@ static void check_icmp_effect(const struct tup *t, const struct tcb_view *b, boo
 		return;
 	}
 	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
-		uint32_t m = mtu < MIN_MTU ? MIN_MTU : mtu;
+		uint32_t m = (mtu < MIN_MTU ? MIN_MTU : mtu) - (b->ts ? TCP_TS_OPT_LEN : 0);
 		CHECK(a.have && a.state == b->state, "fragmentation needed changed the state");
-		CHECK(a.mss <= b->mss && a.mss >= MIN_MTU - 40, "fragmentation needed (mtu %u): "
+		CHECK(a.mss <= b->mss && a.mss >= MIN_MTU - 40 - (b->ts ? TCP_TS_OPT_LEN : 0),
+		      "fragmentation needed (mtu %u): "
 		      "SMSS %u -> %u", mtu, b->mss, a.mss);
 		CHECK(!mtu || a.mss == (m - 40 < b->mss ? m - 40 : b->mss), "fragmentation needed (mtu %u): "
 		      "SMSS %u -> %u", mtu, b->mss, a.mss);
@@ -1371,6 +1421,14 @@ static void configure(uint8_t c, struct stack_config *cfg)
 	}
 }
 
+/* SACK and timestamps are on (the default) but with tiny buffers and delayed ACKs
+ * off (no SACK) or Nagle off (no timestamps): the configuration byte is full. */
+static void configure_modern(uint8_t c, struct stack_config *cfg)
+{
+	cfg->no_sack = (c & 0x41) == 0x41;
+	cfg->no_timestamps = (c & 0x42) == 0x42;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size, 0 };
@@ -1386,6 +1444,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	G.rng = 0x9e3779b9u ^ sb ^ (uint32_t)cb << 8;
 	G.now = G.last_poll = 1000000;
 	configure(cb, &cfg);
+	configure_modern(cb, &cfg);
 	if (sb & 64)
 		cfg.msl_ms = 0;             /* the default: TIME-WAIT lasts 60 s */
 	if (sb & 128)

@@ -79,14 +79,17 @@ def seg(t, flags, seq=0, ack=0, seq_abs=None, ack_abs=None, seq_scale=0, ack_sca
     return b
 
 
-def peer(t, action, wnd=65535, n=0, full=False, fin=False, keep_iss=False, no_mss=False):
+def peer(t, action, wnd=65535, n=0, full=False, fin=False, keep_iss=False, no_mss=False,
+         linux=False):
     """A well-behaved peer step on 4-tuple t (fuzz_stack.c cmd_peer): at the peer's
     own next sequence number, ACK of everything the stack sent."""
     a = action | PEER_WND[wnd] << 3
     if action == P_DATA:
         a |= (0x40 if full else 0) | (0x80 if fin else 0)
     if action in (P_SYNACK, P_SYN):
-        a |= (0x80 if keep_iss else 0) | (0x40 if no_mss else 0)
+        # linux: MSS, sackOK, TS, wscale 7; the peer's segments then carry TSopt and
+        # its duplicate ACKs SACK blocks
+        a |= (0x80 if keep_iss else 0) | (0x40 if no_mss else 0) | (0x20 if linux else 0)
     if action == P_RST and fin:            # (reuse: RST with the ACK bit)
         a |= 0x80
     b = bytes([OP_PEER, t, a])
@@ -296,6 +299,21 @@ SEEDS["active-open-active-close-time-wait"] = (
 SEEDS["simultaneous-open"] = (
     setup(connect=True) + peer(0, P_SYN) + peer(0, P_SYNACK, keep_iss=True) +
     send(0, 10) + peer(0, P_ACK) + close(0) + peer(0, P_FIN) + run(300))
+
+# SACK and timestamps negotiated with a Linux-like SYN,ACK: bulk data, duplicate ACKs
+# with SACK blocks (RFC 6675 recovery, NextSeg), a timeout, then everything ACKed
+SEEDS["sack-ts-recovery-and-timeout"] = (
+    setup(connect=True) + peer(0, P_SYNACK, linux=True) + send(0, 20000) + peer(0, P_ACK) +
+    send(0, 30000) + peer(0, P_DUPACKS) + peer(0, P_DUPACKS) + run(300) + peer(0, P_ACK) +
+    close(0) + peer(0, P_ACK) + peer(0, P_FIN) + run(300))
+
+# timestamps on a passive-like open (simultaneous), data both ways, PAWS by a raw
+# segment whose TSval is older than TS.Recent
+SEEDS["sack-ts-simultaneous-open-data-both-ways"] = (
+    setup(connect=True) + peer(0, P_SYN, linux=True) + peer(0, P_SYNACK, keep_iss=True, linux=True) +
+    send(0, 3000) + peer(0, P_DATA, n=200) + recv(0) + peer(0, P_ACK) + run(50) +
+    seg(0, ACK, opts=bytes([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0]), dlen=10) +
+    peer(0, P_DATA, full=True) + close(0) + peer(0, P_FIN) + run(300))
 
 # simultaneous close: FIN-WAIT-1 -> CLOSING -> TIME-WAIT
 SEEDS["simultaneous-close-closing"] = (
