@@ -142,7 +142,8 @@ static double cpu_s(void)
 static int run(unsigned long long bytes)
 {
 	struct stack_config ca = { .addr = 0x0a000001, .prefix = 24 }, cb = { .addr = 0x0a000002, .prefix = 24 };
-	struct stack_env ea = { &a, emit, rnd, NULL }, eb = { &b, emit, rnd, NULL };
+	struct stack_env ea = { .ctx = &a, .emit = emit, .rand = rnd },
+			 eb = { .ctx = &b, .emit = emit, .rand = rnd };
 	int l, ha, hb = -EAGAIN;
 
 	memset(&qa, 0, sizeof(qa));
