@@ -157,14 +157,14 @@ int bridge_connect(struct bridge *b, struct bconn *c, int h, int app_fd, bool no
 	return 0;
 }
 
-/* The connection failed (err) or ended with an error: tell the program by end of
- * file (reads; the first one reports err) and let its writes go nowhere. */
+/* The connection failed (err) or ended with an error: the program's reads see end of
+ * file (the first one reports err), its writes EPIPE; nothing more is read from it. */
 static void bridge_fail(struct bridge *b, struct bconn *c, int err, uint64_t now)
 {
 	if (c->h >= 0)
 		tcp_release(b->s, now, c->h);
 	c->h = -1;
-	c->err = err;
+	__atomic_store_n(&c->err, err, __ATOMIC_RELEASE);   /* bridge_has_error reads it unlocked */
 	c->phase = BR_FAILED;
 	bridge_drain_junk(c, b->buf, sizeof(b->buf));
 	shutdown(c->fd, SHUT_RDWR);       /* reads: end of file; writes: EPIPE (and SIGPIPE) */
@@ -234,6 +234,11 @@ int bridge_take_error(struct bridge *b, struct bconn *c)
 	(void)b;
 	c->err = 0;
 	return err;
+}
+
+bool bridge_has_error(const struct bconn *c)
+{
+	return __atomic_load_n(&c->err, __ATOMIC_ACQUIRE) != 0;
 }
 
 int bridge_handle(const struct bconn *c)
@@ -330,16 +335,6 @@ static void bridge_announce(struct bridge *b, struct bconn *c)
 		c->tokens++;
 }
 
-/* Anything the program writes to a failed connection goes nowhere (it was told). */
-static void bridge_discard(struct bridge *b, struct bconn *c)
-{
-	ssize_t r;
-
-	while (!c->app_eof && (r = recv(c->fd, b->buf, sizeof(b->buf), MSG_DONTWAIT)) >= 0)
-		if (r == 0)
-			c->app_eof = true;
-}
-
 /* Every copy of the app end is closed and what it wrote is in the stack: close (or
  * abort, SO_LINGER 0) the connection, which the stack finishes on its own. */
 static bool bridge_finished(struct bridge *b, struct bconn *c, uint64_t now)
@@ -367,9 +362,6 @@ static void bridge_pump(struct bridge *b, struct bconn *c, uint64_t now)
 	case BR_LISTEN:
 		bridge_announce(b, c);
 		break;
-	case BR_FAILED:
-		bridge_discard(b, c);
-		break;
 	default:
 		break;
 	}
@@ -385,8 +377,6 @@ static short bridge_events(struct bridge *b, struct bconn *c)
 	short ev = 0;
 
 	if (c->phase == BR_OPEN && !c->app_eof && tcp_status(b->s, c->h, &st) == 0 && st.snd_space)
-		ev |= POLLIN;
-	if (c->phase == BR_FAILED && !c->app_eof)
 		ev |= POLLIN;
 	if (c->off < c->len)
 		ev |= POLLOUT;

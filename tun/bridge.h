@@ -46,6 +46,8 @@ void bridge_accepted(struct bridge *b, struct bconn *c);
 void bridge_open(struct bridge *b, struct bconn *c, int h);
 /* The error the program has not been told (-errno), cleared; 0 if none. */
 int bridge_take_error(struct bridge *b, struct bconn *c);
+/* Is there one? Without the lock (every read and write of the program asks). */
+bool bridge_has_error(const struct bconn *c);
 /* The stack's handle (-1 when none), and whether the bridge is past connecting. */
 int bridge_handle(const struct bconn *c);
 bool bridge_connected(const struct bconn *c);

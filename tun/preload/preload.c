@@ -838,8 +838,8 @@ static int pending_error(int fd)
 	struct psock *ps = psock_of(fd);
 	int err;
 
-	if (!ps || !preload_owner())
-		return 0;
+	if (!ps || !preload_owner() || !bridge_has_error(ps->c))
+		return 0;                     /* the usual case: no lock, no wake-up */
 	net_lock(g.n);
 	err = bridge_take_error(g.b, ps->c);
 	net_unlock(g.n);
