@@ -32,6 +32,12 @@ struct stack_config {
 	int no_sack;               /* nonzero: no SACK-permitted option (RFC 2018) sent or
 	                              honoured: loss recovery is NewReno's (RFC 6582) */
 	int no_timestamps;         /* nonzero: no timestamps option (RFC 7323 3): no RTTM, no PAWS */
+	int no_rack;               /* nonzero: no RACK-TLP (RFC 8985): losses are found by
+	                              duplicate ACKs (RFC 6675 / 5681) and the RTO alone */
+	int cc;                    /* congestion control: STACK_CC_CUBIC (0, the default, as
+	                              Linux) or STACK_CC_NEWRENO */
+	uint32_t max_conns;        /* connections (listeners included) the table may grow to;
+	                              0: STACK_MAX_CONNS */
 	uint32_t msl_ms;           /* 0: TCP_DEFAULT_MSL_MS; TIME-WAIT lasts 2*MSL */
 	int fixed_isn;             /* nonzero: every ISN is `isn` (reproducible captures) */
 	uint32_t isn;
@@ -43,6 +49,8 @@ struct stack_config {
 	int abort_on_overflow;     /* nonzero: the handshake's ACK that finds the accept queue
 	                              full is answered by RST (Linux tcp_abort_on_overflow) */
 };
+
+enum stack_cc { STACK_CC_CUBIC, STACK_CC_NEWRENO };
 
 /* Counters: every drop has a reason; names in stat_name(). */
 enum stat_id {

@@ -7,6 +7,8 @@
 #include "seq.h"
 #include "stack.h"
 #include "tcp.h"
+#include "tcp_cubic.h"
+#include "tcp_rack.h"
 #include "trace.h"
 #include "wire.h"
 
@@ -104,6 +106,7 @@ struct cc_vars {
 	                                  began; outside recovery it follows SND.UNA up */
 	int dupacks;                   /* duplicate ACKs since SND.UNA last moved */
 	bool in_recovery;              /* fast recovery until SND.UNA passes `recover` */
+	struct cubic_vars cubic;       /* CUBIC's state (tcp_cubic.c), with --cc cubic */
 };
 
 /* Timers: absolute deadlines in us, 0 when off (tcp_timer.c), and their state. */
@@ -131,6 +134,7 @@ struct tcb {
 	struct timer_vars timer;
 	struct sack_vars sack;
 	struct ts_vars ts;
+	struct rack_vars rack;         /* RACK-TLP (tcp_rack.c) */
 
 	/* user side */
 	bool fin_queued;               /* CLOSE or shutdown: a FIN follows the queued data */

@@ -49,6 +49,12 @@ void net_usage_common(FILE *f)
 	      "                      checksums left to it (IFF_VNET_HDR, TSO, checksum offload)\n"
 	      "  --no-sack           no SACK (RFC 2018): loss recovery by NewReno (RFC 6582)\n"
 	      "  --no-timestamps     no timestamps (RFC 7323): no per-ACK RTT sample, no PAWS\n"
+	      "  --no-rack           no RACK-TLP (RFC 8985): losses found by duplicate ACKs and\n"
+	      "                      the retransmission timeout alone\n"
+	      "  --cc NAME           congestion control: cubic (RFC 9438, the default, as Linux)\n"
+	      "                      or newreno (RFC 5681, 6582)\n"
+	      "  --max-conns N       connections (listeners included) the stack may hold\n"
+	      "                      (default 10000; up to 1000000)\n"
 	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
 	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
 	      "  --step[=segment]    pause before every state transition (and every TCP segment\n"
@@ -238,6 +244,16 @@ static int net_value_option(struct net_options *o, int c, const char *arg, const
 	case NET_OPT_RCVBUF:
 		net_rcvbuf_option(o, arg, prog);
 		return 1;
+	case NET_OPT_CC:
+		if (strcmp(arg, "cubic") && strcmp(arg, "newreno"))
+			net_bad_usage(prog, "--cc: cubic or newreno, not %s", arg);
+		o->cc = !strcmp(arg, "newreno") ? STACK_CC_NEWRENO : STACK_CC_CUBIC;
+		return 1;
+	case NET_OPT_MAX_CONNS:
+		if (net_parse_uint(arg, 1000000, &v) || v < 2)
+			net_bad_usage(prog, "--max-conns: a number from 2 to 1000000: %s", arg);
+		o->max_conns = (uint32_t)v;
+		return 1;
 	case NET_OPT_ISN:
 		if (net_parse_uint(arg, 0xffffffffu, &v))
 			net_bad_usage(prog, "--isn: a number from 0 to 4294967295: %s", arg);
@@ -285,6 +301,9 @@ int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 	case NET_OPT_NO_TIMESTAMPS:
 		o->no_timestamps = 1;
 		return 1;
+	case NET_OPT_NO_RACK:
+		o->no_rack = 1;
+		return 1;
 	case NET_OPT_STATS:
 		o->stats = 1;
 		return 1;
@@ -327,7 +346,8 @@ struct stack_config net_stack_config(const struct net_options *o)
 				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
 				    .no_syncookies = o->no_syncookies, .rcvbuf = o->rcvbuf,
 				    .no_wscale = o->no_wscale, .no_sack = o->no_sack,
-				    .no_timestamps = o->no_timestamps,
+				    .no_timestamps = o->no_timestamps, .no_rack = o->no_rack,
+				    .cc = o->cc, .max_conns = o->max_conns,
 				    .abort_on_overflow = o->abort_on_overflow };
 	return cfg;
 }

@@ -36,6 +36,9 @@ struct net_options {
 	int no_wscale;             /* --no-wscale: no window scaling (RFC 7323) */
 	int no_sack;               /* --no-sack: no SACK (RFC 2018): NewReno loss recovery */
 	int no_timestamps;         /* --no-timestamps: no timestamps option (RFC 7323 3-5) */
+	int no_rack;               /* --no-rack: no RACK-TLP (RFC 8985) */
+	int cc;                    /* --cc NAME: enum stack_cc (cubic, the default, or newreno) */
+	uint32_t max_conns;        /* --max-conns N: connections the table may hold (0: default) */
 	int stats;                 /* --stats: print the counters on exit (SIGUSR1: any time) */
 	int step;                  /* --step[=segment]: enum step_mode (step.h), 0 off */
 	struct impair_conf impair_in, impair_out;   /* --loss, --delay, ..., --rule */
@@ -52,7 +55,8 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_CORRUPT, NET_OPT_IMPAIR_SEED, NET_OPT_RULE, NET_OPT_NO_SYNCOOKIES,
        NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT,
        NET_OPT_STEP, NET_OPT_RCVBUF, NET_OPT_NO_WSCALE, NET_OPT_NO_SACK,
-       NET_OPT_NO_TIMESTAMPS, NET_OPT_OFFLOAD };
+       NET_OPT_NO_TIMESTAMPS, NET_OPT_OFFLOAD, NET_OPT_NO_RACK, NET_OPT_CC,
+       NET_OPT_MAX_CONNS };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -82,6 +86,9 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "offload", no_argument, 0, NET_OPT_OFFLOAD }, \
 	{ "no-sack", no_argument, 0, NET_OPT_NO_SACK }, \
 	{ "no-timestamps", no_argument, 0, NET_OPT_NO_TIMESTAMPS }, \
+	{ "no-rack", no_argument, 0, NET_OPT_NO_RACK }, \
+	{ "cc", required_argument, 0, NET_OPT_CC }, \
+	{ "max-conns", required_argument, 0, NET_OPT_MAX_CONNS }, \
 	{ "stats", no_argument, 0, NET_OPT_STATS }, \
 	{ "step", optional_argument, 0, NET_OPT_STEP }, \
 	{ "verbose", no_argument, 0, 'v' }, \
