@@ -155,6 +155,16 @@ enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb)
 	return CC_RETRANSMIT_UNA;
 }
 
+/* Loss detected by other means than duplicate ACKs (RACK-TLP, RFC 8985 6.2 and 7.4):
+ * with SACK, enter RFC 6675 loss recovery unless already in it or the loss is of data
+ * sent before the last recovery began; the lost segments are resent by NextSeg. */
+enum cc_action tcp_cc_loss_detected(struct stack *s, struct tcb *tcb)
+{
+	if (!tcb->sack.ok || tcb->cc.in_recovery || !SEQ_GEQ(tcb->snd.una, tcb->cc.recover))
+		return CC_NONE;
+	return cc_sack_enter(s, tcb);
+}
+
 /* RFC 5681 3.1 (4), (5): after a timeout, one segment at a time again; ssthresh
  * is halved only for the first timeout of a segment. RFC 6582 4: recover = SND.MAX. */
 void tcp_cc_timeout(struct stack *s, struct tcb *tcb)

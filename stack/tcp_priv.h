@@ -229,6 +229,7 @@ enum cc_action { CC_NONE, CC_RETRANSMIT_UNA };  /* ... the first unacknowledged 
 void tcp_cc_init(struct stack *s, struct tcb *tcb);
 enum cc_action tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked);
 enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb);
+enum cc_action tcp_cc_loss_detected(struct stack *s, struct tcb *tcb);
 void tcp_cc_timeout(struct stack *s, struct tcb *tcb);
 uint32_t tcp_flight_size(const struct tcb *tcb);
 
