@@ -71,6 +71,11 @@ enum stat_id {
 	STAT_DSACK_SENT,                       /* a D-SACK block sent: a duplicate arrived (RFC 2883) */
 	STAT_DSACK_RCVD,                       /* a D-SACK block received: we resent needlessly */
 	STAT_TS_PAWS_IDLE,                     /* TS.Recent invalidated after 24 days idle (RFC 7323 5.5) */
+	STAT_RACK_LOSS,                        /* a segment deemed lost by RACK (RFC 8985 6.2) */
+	STAT_TLP_PROBE,                        /* a tail loss probe sent (RFC 8985 7.3) */
+	STAT_TLP_LOSS,                         /* a probe repaired a loss: cwnd reduced (RFC 8985 7.4) */
+	STAT_SPURIOUS_UNDO,                    /* a reduction undone: D-SACKs showed it spurious */
+	STAT_TABLE_FULL,                       /* a SYN found the connection table full (answered) */
 	STAT_DROP_FIRST,                       /* drop reasons follow */
 	STAT_DROP_IP_SHORT = STAT_DROP_FIRST,  /* shorter than an IPv4 header */
 	STAT_DROP_IP_VERSION,                  /* version != 4 */

@@ -3,7 +3,7 @@
 # 10.0.0.1 (the kernel side of tun0) and 10.0.0.2 (the stack).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-B=$TOP/build
+B=${TUNTCP_BUILD:-$TOP/build}
 T=$(mktemp -d /tmp/tuntcp-it.XXXXXX)
 PIDS=()
 fails=0
