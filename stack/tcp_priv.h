@@ -9,6 +9,7 @@
 #include "tcp.h"
 #include "tcp_cubic.h"
 #include "tcp_rack.h"
+#include "tcp_sack.h"
 #include "trace.h"
 #include "wire.h"
 
@@ -54,7 +55,7 @@ struct rcv_vars {
 	                                  adv - nxt (tcp_adv_left), the window segments must fit */
 	struct ring q;                 /* in-order data the user has not read, then room in
 	                                  which out-of-order data waits at its own offset */
-	struct range { uint32_t seq, end; } ooo[TCP_OOO_RANGES];  /* those pieces, in order */
+	struct range ooo[TCP_OOO_RANGES];  /* those pieces, in order */
 	int n_ooo;
 	bool fin_pending;              /* the peer's FIN is here but waits for a hole to fill */
 	uint32_t fin_seq;
@@ -62,22 +63,6 @@ struct rcv_vars {
 	bool ws_offer;                 /* our SYN (or SYN,ACK) carries the window scale option */
 	uint8_t wscale;                /* Rcv.Wind.Shift (RFC 7323 2.3): our windows >> this on
 	                                  the wire after the SYN; 0 unless both sides offered */
-};
-
-/* SACK, RFC 2018 and RFC 6675: tcp_sack.c */
-struct sack_vars {
-	bool offer;                    /* our SYN (or SYN,ACK) carries SACK-permitted */
-	bool ok;                       /* both SYNs did: blocks are sent and used */
-	/* receiver (RFC 2018 4, RFC 2883) */
-	uint32_t recent[TCP_OOO_RANGES];  /* a byte of each piece held, most recently arrived first */
-	int n_recent;
-	bool dsack;                    /* a duplicate to report first in the next ACK ... */
-	struct range dup;              /* ... these bytes */
-	/* sender: the scoreboard (RFC 6675 3), SACKed ranges above SND.UNA, in order */
-	struct range sb[TCP_SACK_SCOREBOARD];
-	int n_sb;
-	uint32_t high_rxt;             /* HighRxt: the end of what loss recovery resent */
-	uint32_t dsacks_rcvd;          /* D-SACKs the peer sent us (for the trace and tests) */
 };
 
 /* Timestamps, RFC 7323 3-5: tcp_ts.c */

@@ -1,0 +1,30 @@
+/* tcp_sack.h - SACK (RFC 2018, 2883, 6675): the per-connection state (struct sack_vars,
+ * part of the TCB); the functions tcp_sack.c offers are declared in tcp_priv.h. */
+#ifndef TUNTCP_TCP_SACK_H
+#define TUNTCP_TCP_SACK_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "config.h"
+
+/* A range of sequence numbers [seq, end). */
+struct range {
+	uint32_t seq, end;
+};
+
+/* SACK, RFC 2018 and RFC 6675: tcp_sack.c */
+struct sack_vars {
+	bool offer;                    /* our SYN (or SYN,ACK) carries SACK-permitted */
+	bool ok;                       /* both SYNs did: blocks are sent and used */
+	/* receiver (RFC 2018 4, RFC 2883) */
+	uint32_t recent[TCP_OOO_RANGES];  /* a byte of each piece held, most recently arrived first */
+	int n_recent;
+	bool dsack;                    /* a duplicate to report first in the next ACK ... */
+	struct range dup;              /* ... these bytes */
+	/* sender: the scoreboard (RFC 6675 3), SACKed ranges above SND.UNA, in order */
+	struct range sb[TCP_SACK_SCOREBOARD];
+	int n_sb;
+	uint32_t high_rxt;             /* HighRxt: the end of what loss recovery resent */
+	uint32_t dsacks_rcvd;          /* D-SACKs the peer sent us (for the trace and tests) */
+};
+
+#endif
