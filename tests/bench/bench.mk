@@ -8,10 +8,15 @@
 # `make bench-selftest` checks that they work (root; no timing asserted).
 BENCH_TOOLS := $(B)/bench/refpeer $(B)/bench/kb $(B)/bench/corebench
 
-$(B)/bench/refpeer $(B)/bench/kb: $(B)/bench/%: tests/bench/%.c
+$(B)/bench/refpeer: tests/bench/refpeer.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+$(B)/bench/kb: tests/bench/kb.c apps/sha256.c apps/sha256.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/bench/kb.c apps/sha256.c $(LDLIBS)
 
 $(B)/bench/corebench: tests/bench/corebench.c $(B)/libtuntcp.a
 	@mkdir -p $(dir $@)

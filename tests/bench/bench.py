@@ -306,6 +306,76 @@ def bulk_out(cand, *stack_opts):
         return res["gbps"], {}
 
 
+# Issue 13: 20 MB through 5% random loss in both directions (nftables `numgen random`
+# on the link's kernel end), the stack against Linux <-> Linux over veth, the kernel's
+# sockets with CUBIC (BBR, this kernel's default, ignores random loss). Mbit/s, and the
+# SHA-256 of both ends must agree. The kernel's senders make one segment per packet
+# (gso_max_segs 1): nftables sees packets before GSO splits them, and 5% of 64 KB GSO
+# packets is not 5% of segments.
+LOSS_PCT, LOSS_BYTES = 5, 20 * 1024 * 1024
+
+
+def lossy_rules(ns, dev):
+    rules = ("table inet benchloss {\n"
+             " chain in { type filter hook input priority 0; iifname \"%s\" numgen random mod 100 < %d drop; }\n"
+             " chain out { type filter hook output priority 0; oifname \"%s\" numgen random mod 100 < %d drop; }\n"
+             "}\n") % (dev, LOSS_PCT, dev, LOSS_PCT)
+    r = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules, text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode:
+        raise RunError("nft: " + r.stderr.strip())
+
+
+def sha_of(line):
+    m = re.search(r"sha256[ =]([0-9a-f]{64})", line or "")
+    return m.group(1) if m else None
+
+
+def lossy(cand, direction):
+    saved = os.environ.get("KB_TCP_CC")
+    os.environ["KB_TCP_CC"] = "cubic"
+    try:
+        with Run() as r:
+            if cand == "linux":
+                k, s = r.veth()
+                lossy_rules(k, "vk")
+                sh("ip", "-n", k, "link", "set", "vk", "gso_max_segs", "1")
+                sh("ip", "-n", s, "link", "set", "vs", "gso_max_segs", "1")
+            else:
+                k = s = r.netns("tun")
+                lossy_rules(k, "tun0")
+            opts = ("--msl", "1", "--rcvbuf", "1M")
+            if direction == "in":
+                if cand == "linux":
+                    srv = r.start(s, 1, [tool("kb"), "recvn", "9000"])
+                    srv.expect("listening", 10)
+                else:
+                    srv = r.start(s, 1, stack_app("sink", *opts, log="loss_in.log"))
+                    srv.expect("listening", 10)
+                    sh("ip", "-n", k, "link", "set", "tun0", "gso_max_segs", "1")
+                cli = r.start(k, 0, [tool("kb"), "sendn", STACK, "9000", str(LOSS_BYTES)])
+                res = cli.readline(180)
+                got = srv.expect(r"sha256[ =]", 5)
+            else:
+                recv = r.start(k, 0, [tool("kb"), "recvn", "9000"])
+                recv.expect("listening", 10)
+                if cand == "linux":
+                    snd = r.start(s, 1, [tool("kb"), "sendn", KERNEL, "9000", str(LOSS_BYTES)])
+                else:
+                    snd = r.start(s, 1, stack_app("source", *opts, "--bytes", str(LOSS_BYTES),
+                                                  KERNEL, log="loss_out.log"))
+                res = recv.readline(180)
+                got = snd.expect(r"sha256[ =]", 30)
+            if not sha_of(res) or sha_of(res) != sha_of(got):
+                raise RunError("the two ends disagree: %s | %s" % (res, got))
+            return kv(res)["mbps"] / 1000, {}
+    finally:
+        if saved is None:
+            del os.environ["KB_TCP_CC"]
+        else:
+            os.environ["KB_TCP_CC"] = saved
+
+
 def pingpong(cand, client_cpu):
     srv = {"tuntcp": ("tun", stack_app("echo-server", log="pingpong.log")),
            "ceiling": ("tun", [tool("refpeer"), "echo"]),
@@ -487,6 +557,10 @@ METRICS = [
      ("tuntcp", "ceiling", "linux"), connrate),
     ("connrate_pp", "connections/s, pingpong-server --linger 0", "conn/s", True,
      ("tuntcp", "ceiling", "linux"), lambda c: connrate(c, "pingpong-server")),
+    ("loss_in", "20 MB kernel -> stack through 5% loss each way (CUBIC)", "Gbit/s", True,
+     ("tuntcp", "linux"), lambda c: lossy(c, "in")),
+    ("loss_out", "20 MB stack -> kernel through 5% loss each way (CUBIC)", "Gbit/s", True,
+     ("tuntcp", "linux"), lambda c: lossy(c, "out")),
     ("memory", "memory per idle connection", "bytes", False, ("tuntcp", "linux"), memory),
     ("concurrency", "concurrent connections accepted", "conns", True, ("tuntcp", "linux"), concurrency),
     ("core", "core, two stacks in memory, time per data segment", "ns", False, ("tuntcp",), core),
@@ -566,7 +640,7 @@ def main():
     try:
         for key, title, unit, higher, cands, fn in metrics:
             t0 = time.monotonic()
-            reps = PAIRS if key not in ("concurrency",) else max(1, min(PAIRS, 3))
+            reps = PAIRS if key not in ("concurrency", "loss_in", "loss_out") else max(1, min(PAIRS, 3))
             values[key] = {c: [] for c in cands}
             extras[key] = {c: [] for c in cands}
             if key == "pingpong_1cpu" or key == "pingpong_2cpu":
@@ -619,6 +693,8 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
               "pingpong_2cpu_p99": "1-byte ping-pong p99, across CPUs, us",
               "connrate": "connections/s, client closes first (echo-server)",
               "connrate_pp": "connections/s, pingpong-server --linger 0",
+              "loss_in": "20 MB kernel -> stack through 5% random loss each way (CUBIC), Gbit/s",
+              "loss_out": "20 MB stack -> kernel through 5% random loss each way (CUBIC), Gbit/s",
               "memory": "memory per idle connection, bytes",
               "concurrency": "concurrent connections before SYNs fail",
               "core": "core in memory, ns per data segment (both ends)",
@@ -630,6 +706,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
              "pingpong_1cpu": "<= 1.1 x ceiling and <= Linux",
              "pingpong_2cpu": "<= 1.1 x ceiling and <= Linux",
              "connrate": ">= 1.0 x ceiling", "connrate_pp": ">= 1.0 x ceiling",
+             "loss_in": ">= 0.5 x Linux (issue 13)", "loss_out": ">= 0.5 x Linux (issue 13)",
              "memory": "<= 1 KB RSS (echo-server)", "concurrency": ">= 10,000",
              "core": ">= 10 Gbit/s per CPU (<= 1170 ns)"}
     keys = []
@@ -649,7 +726,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
                      "linux": v.get("linux", []),
                      "ratio_ceiling": rc, "ratio_linux": rl, "goal": goals.get(k, "")})
     head = ("| metric | tuntcp | ceiling (refpeer) | Linux veth | ratio vs ceiling | ratio vs Linux "
-            "| goal (issue 12) |\n|---|---|---|---|---|---|---|")
+            "| goal (issues 12, 13) |\n|---|---|---|---|---|---|---|")
     lines = [head]
     for r in rows:
         u = r["unit"]

@@ -7,6 +7,11 @@
  *                                  close; bytes= secs= (connect to EOF) gbps=
  *   kb recv PORT                   accept one connection, read to its end;
  *                                  bytes= secs= (first byte to EOF) gbps=
+ *   kb sendn HOST PORT BYTES       send BYTES of source's stream (seed 1), shut down,
+ *                                  wait for the peer's close; bytes= secs= (connect to
+ *                                  EOF) mbps= sha256= (no SO_SNDTIMEO: for lossy links)
+ *   kb recvn PORT                  accept one connection, read and hash it to its end;
+ *                                  bytes= secs= (accept to EOF) mbps= sha256=
  *   kb echo PORT                   serve connections one after another, echo all
  *   kb hold PORT                   accept connections, keep them open, echo (epoll)
  *   kb pingpong HOST PORT N W      W warm-up then N 1-byte round trips (TCP_NODELAY);
@@ -37,6 +42,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "sha256.h"
 
 static double now_s(void)
 {
@@ -167,6 +173,76 @@ static int m_recv(char **av)
 	double t = now_s() - t0;
 	close(fd);
 	printf("bytes=%llu secs=%.6f gbps=%.4f\n", bytes, t, (double)bytes * 8 / t / 1e9);
+	return 0;
+}
+
+/* The lossy-link pair (make bench loss_in, loss_out): the same bytes as the stack's
+ * source and sink, hashed, so that a transfer through loss is checked byte for byte. */
+static void print_hashed(unsigned long long bytes, double t, struct sha256 *h)
+{
+	uint8_t d[SHA256_DIGEST_LEN];
+	char hex[SHA256_HEX_LEN];
+
+	sha256_final(h, d);
+	sha256_hex(d, hex);
+	printf("bytes=%llu secs=%.6f mbps=%.3f sha256=%s\n", bytes, t, (double)bytes * 8 / t / 1e6, hex);
+}
+
+static int m_sendn(char **av)
+{
+	unsigned long long total = strtoull(av[2], NULL, 10), bytes = 0;
+	struct sockaddr_in a = sa(av[0], av[1]);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sha256 h;
+	struct prng p;
+	double t0 = now_s();
+
+	if (fd < 0)
+		die("socket");
+	set_cc(fd);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("connect");
+	sha256_init(&h);
+	prng_init(&p, 1);
+	while (bytes < total) {
+		size_t n = total - bytes < sizeof(buf) ? (size_t)(total - bytes) : sizeof(buf);
+		prng_fill(&p, buf, n);
+		sha256_update(&h, buf, n);
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, n - off);
+			if (w < 0)
+				die("write");
+			off += (size_t)w;
+		}
+		bytes += n;
+	}
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	print_hashed(bytes, now_s() - t0, &h);
+	return 0;
+}
+
+static int m_recvn(char **av)
+{
+	int l = serve(av[0]), fd = accept(l, NULL, NULL);
+	unsigned long long bytes = 0;
+	double t0 = now_s();
+	struct sha256 h;
+	ssize_t r;
+
+	if (fd < 0)
+		die("accept");
+	sha256_init(&h);
+	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+		sha256_update(&h, buf, (size_t)r);
+		bytes += (unsigned long long)r;
+	}
+	if (r < 0)
+		die("read");
+	double t = now_s() - t0;
+	close(fd);
+	print_hashed(bytes, t, &h);
 	return 0;
 }
 
@@ -407,13 +483,14 @@ int main(int argc, char **argv)
 	static const struct { const char *name; int args; int (*fn)(char **); } modes[] = {
 		{ "send", 3, m_send }, { "recv", 1, m_recv }, { "echo", 1, m_echo },
 		{ "hold", 1, m_hold }, { "pingpong", 4, m_pingpong }, { "connrate", 3, m_connrate },
-		{ "idle", 6, m_idle },
+		{ "idle", 6, m_idle }, { "sendn", 3, m_sendn }, { "recvn", 1, m_recvn },
 	};
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[1], modes[i].name) && argc - 2 == modes[i].args)
 			return modes[i].fn(argv + 2);
-	fputs("usage: kb send HOST PORT SECONDS | recv PORT | echo PORT | hold PORT |\n"
+	fputs("usage: kb send HOST PORT SECONDS | recv PORT | sendn HOST PORT BYTES | recvn PORT |\n"
+	      "          echo PORT | hold PORT |\n"
 	      "          pingpong HOST PORT N WARMUP | connrate HOST PORT SECONDS |\n"
 	      "          idle HOST PORT WARM MAX BATCH TIMEOUT_MS\n"
 	      "The bench's kernel-side programs (tests/bench/README.md).\n", stderr);
