@@ -10,7 +10,8 @@
 #   timeline.txt  the three merged by time (sort -m)
 #   ladder-*.txt  the ladder diagram of each connection in each capture (and .svg)
 # Options every lab takes (before its own): --msl S (default 1), --loss P%, --delay T,
-# --nodelay, --no-delayed-ack, --no-sack, --no-timestamps, --no-wscale, --isn N, -v;
+# --nodelay, --no-delayed-ack, --no-sack, --no-timestamps, --no-wscale, --no-rack,
+# --cc NAME, --isn N, -v;
 # they go to every stack app it starts.
 # Usage in a run script:  source "$(dirname "$0")/../lib.sh"; lab_init "$@"; ...; lab_finish
 set -u
@@ -25,8 +26,8 @@ LAB_ARGS=()
 lab_usage_common() {
 	cat <<'EOF'
 Options for the stack (every lab): --msl SECONDS (default 1), --loss P%, --delay TIME,
---nodelay, --no-delayed-ack, --no-sack, --no-timestamps, --no-wscale, --isn N, -v (segments,
-timers, RTT samples in stack.log).
+--nodelay, --no-delayed-ack, --no-sack, --no-timestamps, --no-wscale, --no-rack,
+--cc cubic|newreno, --isn N, -v (segments, timers, RTT samples in stack.log).
 EOF
 }
 
@@ -34,8 +35,8 @@ EOF
 lab_parse() {
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--msl|--loss|--delay|--isn|--reorder|--dup|--rule) STACK_OPTS+=("$1" "$2"); shift 2 ;;
-		--nodelay|--no-delayed-ack|--no-sack|--no-timestamps|--no-wscale|-v|-vv) STACK_OPTS+=("$1"); shift ;;
+		--msl|--loss|--delay|--isn|--reorder|--dup|--rule|--cc) STACK_OPTS+=("$1" "$2"); shift 2 ;;
+		--nodelay|--no-delayed-ack|--no-sack|--no-timestamps|--no-wscale|--no-rack|-v|-vv) STACK_OPTS+=("$1"); shift ;;
 		-h|--help) LAB_ARGS+=("$1"); shift ;;
 		*) LAB_ARGS+=("$1"); shift ;;
 		esac
