@@ -48,8 +48,11 @@ static void reasm_advance(struct stack *s, struct tcb *tcb, uint32_t end)
 	if (!stack_invariant(s, ring_extend(&tcb->rcv.q, end - tcb->rcv.nxt),
 			     "RCV.NXT stays within the data the receive buffer holds"))
 		return;
-	tcb->rcv.n_ooo -= i;
-	memmove(&tcb->rcv.ooo[0], &tcb->rcv.ooo[i], (size_t)tcb->rcv.n_ooo * sizeof(tcb->rcv.ooo[0]));
+	if (i > 0) {                                 /* (no list at all while none is held) */
+		tcb->rcv.n_ooo -= i;
+		memmove(&tcb->rcv.ooo[0], &tcb->rcv.ooo[i],
+			(size_t)tcb->rcv.n_ooo * sizeof(tcb->rcv.ooo[0]));
+	}
 	tcb->sum.bytes_in += end - tcb->rcv.nxt;
 	tcb->rcv.nxt = end;
 	/* LAB impl-reassembly: END */
