@@ -89,6 +89,8 @@ struct tcp_status {
 	uint32_t retrans;              /* segments sent again: after a timeout or at once */
 };
 int tcp_status(const struct stack *s, int h, struct tcp_status *st);
+/* tcp_status(s, h, &st).events alone, or -EBADF: cheaper, for a poll over many handles. */
+int tcp_poll_events(const struct stack *s, int h);
 /* STATUS of whatever TCB occupies slot `slot` (0 <= slot < tcp_status_slots(s)), held by
  * a user or not: listeners, half-open children, orphans, TIME-WAIT. -ENOENT for an
  * empty slot, -EINVAL past the end. For a view of every connection, as `ss -a`.

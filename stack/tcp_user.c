@@ -420,6 +420,15 @@ static void status_fill(const struct tcb *tcb, struct tcp_status *st)
 		status_listener(tcb->listen, st);
 }
 
+/* The events alone (TCP_EV_*), or -EBADF: what a poll over many connections needs,
+ * read from a few of the TCB's cache lines, where tcp_status reads them all. */
+int tcp_poll_events(const struct stack *s, int h)
+{
+	const struct tcb *tcb = tcb_get(s, h);
+
+	return tcb ? tcp_events(tcb) : -EBADF;
+}
+
 /* 3.10.6 STATUS */
 int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 {

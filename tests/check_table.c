@@ -128,7 +128,10 @@ START_TEST(ten_thousand_connections_by_default_and_handles_stay_valid_as_the_tab
 		st = status(w.a, ha[i]);
 		ck_assert_int_eq(st.state, TCP_ESTABLISHED);
 		ck_assert_int_eq(st.handle, ha[i]);
+		ck_assert_int_eq(tcp_poll_events(w.a, ha[i]), st.events);
 	}
+	ck_assert_int_eq(tcp_poll_events(w.b, w.lh), status(w.b, w.lh).events);
+	ck_assert_int_eq(tcp_poll_events(w.a, MANY), -EBADF);
 	/* A's default table is full: an active open says so */
 	ck_assert_int_eq(tcp_connect(w.a, sim_now(w.sim), B_IP, PORT, 0), -ENOBUFS);
 	/* every connection still carries data, the last one as the first */
