@@ -3,7 +3,7 @@
 #ifndef TUNTCP_CONFIG_H
 #define TUNTCP_CONFIG_H
 
-#define STACK_MAX_CONNS        10000    /* default: TCBs per stack (listeners included), --max-conns */
+#define STACK_MAX_CONNS        16384    /* default: TCBs per stack (listeners included), --max-conns */
 #define STACK_MAX_CONNS_LIMIT  1000000  /* a larger max_conns is used as this (as --max-conns) */
 #define STACK_TABLE_MIN        64       /* the table starts this big and doubles as it fills */
 #define STACK_CHECK_ALL        64       /* test builds check every TCB after each step up to this

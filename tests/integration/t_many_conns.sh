@@ -7,8 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 N=${MANY_CONNS:-10000}
 net_up
-# no --pcap, the log to a file: the memory measured is the server's own
-"$B/echo-server" --events --max-conns $((N + 100)) --msl 1 --log "$T/stack.log" >"$T/app.out" 2>"$T/app.err" &
+# the default table (16,384); no --pcap, the log to a file: the memory measured is the server's own
+"$B/echo-server" --events --msl 1 --log "$T/stack.log" >"$T/app.out" 2>"$T/app.err" &
 PIDS+=($!); STACK=$!
 wait_for "echo-server to configure tun0" 50 tun_ready
 python3 - "$STACK" "$N" >"$T/many.out" 2>&1 <<'PY'
