@@ -70,9 +70,10 @@ struct rcv_vars {
 	bool ws_offer;                 /* our SYN (or SYN,ACK) carries the window scale option */
 	uint8_t wscale;                /* Rcv.Wind.Shift (RFC 7323 2.3): our windows >> this on
 	                                  the wire after the SYN; 0 unless both sides offered */
-	int n_ooo;
-	struct range *ooo;             /* those pieces, in order: TCP_OOO_RANGES of room taken
-	                                  when the first one arrives, NULL while n_ooo == 0 */
+	int n_ooo;                     /* out-of-order pieces held (in q's free part) ... */
+	struct range *ooo;             /* ... their ranges, in order: room for TCP_OOO_RANGES
+	                                  taken when the first one arrives (tcp_reasm.c), NULL
+	                                  once none is held (when the call settles) */
 	struct ring q;                 /* in-order data the user has not read, then room in
 	                                  which out-of-order data waits at its own offset */
 };
