@@ -3,8 +3,11 @@
 #ifndef TUNTCP_CONFIG_H
 #define TUNTCP_CONFIG_H
 
-#define STACK_MAX_CONNS        1024     /* TCBs per stack (listeners included) */
-#define STACK_HASH_BUCKETS     1024     /* connection demux table, power of two */
+#define STACK_MAX_CONNS        16384    /* default: TCBs per stack (listeners included), --max-conns */
+#define STACK_MAX_CONNS_LIMIT  1000000  /* a larger max_conns is used as this (as --max-conns) */
+#define STACK_TABLE_MIN        64       /* the table starts this big and doubles as it fills */
+#define STACK_CHECK_ALL        64       /* test builds check every TCB after each step up to this
+                                           many, else those the step touched (tcp_invariant.c) */
 #define STACK_MTU              1500     /* default link MTU: MSS = MTU - 40 */
 
 #define IP_DEFAULT_TTL         64       /* as Linux */
@@ -18,6 +21,7 @@
 #define TCP_MIN_MSS            48       /* a smaller MSS option is raised to this (Linux) */
 #define TCP_SNDBUF             (256 * 1024) /* bytes queued for sending per connection */
 #define TCP_RCVBUF             65535    /* default receive buffer = largest unscaled window */
+#define TCP_BUF_POOL           16       /* spare send and receive buffers a stack keeps, each */
 #define TCP_RCVBUF_MAX         (4 * 1024 * 1024) /* --rcvbuf limit with window scaling (shift 7) */
 #define TCP_WSCALE_MAX         14       /* RFC 7323 2.3: a larger shift is used as 14 */
 #define TCP_RTO_INITIAL_MS     1000     /* RFC 6298 2.1: initial RTO 1 s */

@@ -1,33 +1,81 @@
 /* ring.c - a fixed-size byte ring for the send and receive queues. The receive
  * queue also keeps out-of-order data in its free part, past the in-order bytes
  * (ring_write_at), and takes it in once the hole before it is filled (ring_extend).
- * Entry points: ring_init, ring_write, ring_write_at, ring_extend, ring_read,
- * ring_peek, ring_drop. */
+ * A ring has its size from ring_init, its memory only while it holds data: taken on
+ * the first write (ring_take), given back once drained (ring_give), to a pool of
+ * spare buffers of its size, so that most connections, idle, hold none.
+ * Entry points: ring_init, ring_take, ring_give, ring_write, ring_write_at,
+ * ring_extend, ring_read, ring_peek, ring_drop, ring_free, ring_pool_free. */
 #include <stdlib.h>
 #include <string.h>
 #include "tcp_priv.h"
 
-int ring_init(struct ring *r, uint32_t cap)
+/* A ring of `cap` bytes, empty, no memory yet. */
+void ring_init(struct ring *r, uint32_t cap)
 {
-	r->buf = malloc(cap);
-	r->cap = r->buf ? cap : 0;
+	*r = (struct ring){ .cap = cap };
+}
+
+/* Memory for an empty ring: a spare buffer from the pool (if any, of its size), else
+ * a new one. False when there is none to be had. */
+bool ring_take(struct ring *r, struct ring_pool *p)
+{
+	if (r->buf)
+		return true;
+	if (p && p->free && p->size == r->cap) {
+		r->buf = p->free;
+		memcpy(&p->free, r->buf, sizeof(p->free));   /* the next one */
+		p->n--;
+	} else if (!r->cap || !(r->buf = malloc(r->cap))) {
+		return false;
+	}
+	r->head = 0;
+	return true;
+}
+
+/* A drained ring gives its memory back: to the pool while it keeps fewer than
+ * TCP_BUF_POOL, else to the system. It keeps its size. Only when nothing waits in it
+ * (no queued bytes, and for a receive queue no out-of-order piece): the caller knows. */
+void ring_give(struct ring *r, struct ring_pool *p)
+{
+	if (!r->buf)
+		return;
+	if (p && p->size == r->cap && p->n < TCP_BUF_POOL && r->cap >= sizeof(void *)) {
+		memcpy(r->buf, &p->free, sizeof(p->free));
+		p->free = r->buf;
+		p->n++;
+	} else {
+		free(r->buf);
+	}
+	r->buf = NULL;
 	r->head = r->len = 0;
-	return r->buf ? 0 : -1;
+}
+
+void ring_pool_free(struct ring_pool *p)
+{
+	while (p->free) {
+		void *b = p->free;
+		memcpy(&p->free, b, sizeof(p->free));
+		free(b);
+	}
+	p->n = 0;
 }
 
 void ring_free(struct ring *r)
 {
 	free(r->buf);
-	r->buf = NULL;
-	r->cap = r->len = 0;
+	*r = (struct ring){ 0 };
 }
 
 /* Copy n bytes starting `off` bytes after the head, in at most two pieces. */
 void ring_peek(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n)
 {
-	uint32_t start = (r->head + off) % r->cap;
-	uint32_t first = r->cap - start < n ? r->cap - start : n;
+	uint32_t start, first;
 
+	if (n == 0)
+		return;                          /* also for a ring without memory */
+	start = (r->head + off) % r->cap;
+	first = r->cap - start < n ? r->cap - start : n;
 	memcpy(p, r->buf + start, first);
 	memcpy(p + first, r->buf, n - first);
 }
@@ -43,6 +91,8 @@ bool ring_write_at(struct ring *r, uint32_t off, const uint8_t *p, uint32_t n)
 		return false;
 	if (n == 0)
 		return true;
+	if (!ring_take(r, NULL))                 /* the core takes memory before: tcb_ring_get */
+		return false;
 	start = (uint32_t)(((uint64_t)r->head + r->len + off) % r->cap);
 	first = r->cap - start < n ? r->cap - start : n;
 	memcpy(r->buf + start, p, first);

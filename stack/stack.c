@@ -1,6 +1,12 @@
 /* stack.c - struct stack and the core's entry points: stack_new, stack_input,
  * stack_poll, stack_next_deadline; emit, trace and drop helpers used by the
- * rest of stack/. Every entry point records `now` for the code below it. */
+ * rest of stack/. Every entry point records `now` for the code below it, and ends
+ * by settling the TCBs it touched (stack_settle).
+ * Timers cost no scan of the table: the TCBs with a timer armed sit in a binary
+ * min-heap keyed by their next deadline (tcp_next_deadline). stack_next_deadline
+ * reads its top, O(1); stack_poll takes off the top the TCBs whose time has come,
+ * O(log n) each; a TCB whose timers a call changed moves in the heap when the call
+ * settles it, O(log n). Thousands of idle connections cost nothing per call. */
 #include <stdlib.h>
 #include <string.h>
 #include "tcp_priv.h"
@@ -66,7 +72,7 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_DROP_TCP_SYNQ_FULL] = "tcp listen, half-open queue full",
 	[STAT_DROP_TCP_ACCEPTQ_FULL] = "tcp listen, accept queue full",
 	[STAT_DROP_TCP_COOKIE] = "tcp listen, ack is no valid syn cookie",
-	[STAT_DROP_TCP_NOMEM] = "tcp connection table full",
+	[STAT_DROP_TCP_NOMEM] = "tcp no memory, or no room in the table for a cookie's connection",
 	[STAT_DROP_TCP_SYN_SENT] = "tcp syn-sent, unacceptable",
 	[STAT_DROP_TCP_SEQ] = "tcp sequence outside window",
 	[STAT_DROP_TCP_RST] = "tcp reset not acceptable",
@@ -114,6 +120,10 @@ struct stack *stack_new(const struct stack_config *cfg, const struct stack_env *
 	}
 	s->next_port = (uint16_t)(TCP_EPHEMERAL_LO +
 		env->rand(env->ctx) % (TCP_EPHEMERAL_HI - TCP_EPHEMERAL_LO + 1));
+	if (tcb_table_init(s)) {
+		stack_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -121,9 +131,7 @@ void stack_free(struct stack *s)
 {
 	if (!s)
 		return;
-	for (int h = 0; h < STACK_MAX_CONNS; h++)
-		if (s->conns[h])
-			tcb_free(s->conns[h]);
+	tcb_table_free(s);
 	free(s);
 }
 
@@ -165,6 +173,97 @@ void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t
 	stack_trace(s, &ev);
 }
 
+/* ---- the timer heap: heap[0] has the earliest deadline; tcb->heap_i is 1 + its index ---- */
+
+static void heap_put(struct stack *s, uint32_t i, struct timer_node n)
+{
+	s->heap[i] = n;
+	n.tcb->heap_i = i + 1;
+}
+
+static void heap_up(struct stack *s, uint32_t i)
+{
+	struct timer_node n = s->heap[i];
+
+	for (uint32_t p; i > 0 && s->heap[p = (i - 1) / 2].at > n.at; i = p)
+		heap_put(s, i, s->heap[p]);
+	heap_put(s, i, n);
+}
+
+static void heap_down(struct stack *s, uint32_t i)
+{
+	struct timer_node n = s->heap[i];
+
+	for (uint32_t c; (c = 2 * i + 1) < s->n_heap; i = c) {
+		if (c + 1 < s->n_heap && s->heap[c + 1].at < s->heap[c].at)
+			c++;
+		if (s->heap[c].at >= n.at)
+			break;
+		heap_put(s, i, s->heap[c]);
+	}
+	heap_put(s, i, n);
+}
+
+/* The TCB's next deadline is `at` (UINT64_MAX: none): it enters, moves in or leaves
+ * the heap. The heap has room for every TCB of the table. */
+void timer_heap_set(struct stack *s, struct tcb *tcb, uint64_t at)
+{
+	uint32_t i = tcb->heap_i - 1;
+
+	if (!tcb->heap_i) {
+		if (at == UINT64_MAX)
+			return;
+		i = s->n_heap++;
+	} else if (at == UINT64_MAX) {
+		tcb->heap_i = 0;
+		if (i == --s->n_heap)
+			return;
+		heap_put(s, i, s->heap[s->n_heap]);  /* the last one fills the hole */
+		at = s->heap[i].at;
+		tcb = s->heap[i].tcb;
+	}
+	heap_put(s, i, (struct timer_node){ at, tcb });
+	heap_up(s, i);
+	heap_down(s, tcb->heap_i - 1);
+}
+
+/* A TCB the call touched: its timers, its drained buffers given back, its invariants. */
+static void settle_tcb(struct stack *s, struct tcb *t)
+{
+	t->touched = false;
+	tcb_rings_put(s, t);
+	timer_heap_set(s, t, tcp_next_deadline(t));
+}
+
+/* The end of every call into the core: each TCB it touched is settled. */
+void stack_settle(struct stack *s)
+{
+	if (s->touch_overflow) {
+		for (uint32_t h = 0; h < s->cap; h++)
+			if (s->conns[h])
+				settle_tcb(s, s->conns[h]);
+	} else {
+		for (uint32_t i = 0; i < s->n_touched; i++) {
+			struct tcb *t = s->conns[s->touched[i]];
+			if (t && t->touched)
+				settle_tcb(s, t);
+		}
+	}
+	s->n_touched = 0;
+	s->touch_overflow = false;
+}
+
+/* After stack_input and stack_poll: settle, then (test builds) check what may have
+ * changed: every TCB while the table is small, else those the call touched. */
+static void stack_step_done(struct stack *s)
+{
+	if (s->internal_checks && s->n_conns > STACK_CHECK_ALL)
+		stack_check_touched(s);
+	stack_settle(s);
+	if (s->internal_checks && s->n_conns <= STACK_CHECK_ALL)
+		stack_check(s);
+}
+
 void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len)
 {
 	struct trace_event ev = { .kind = TRACE_SEG_IN, .pkt = pkt, .len = len };
@@ -173,32 +272,26 @@ void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len)
 	stat_inc(s, STAT_IP_IN);
 	stack_trace(s, &ev);
 	ip_input(s, pkt, len);
-	if (s->internal_checks)
-		stack_check(s);
+	stack_step_done(s);
 }
 
+/* The TCBs whose time has come leave the heap one by one, earliest first; their
+ * timers run; settling puts them back with their next deadline. */
 void stack_poll(struct stack *s, uint64_t now)
 {
 	s->now = now;
-	for (int h = 0; h < STACK_MAX_CONNS; h++)
-		if (s->conns[h])
-			tcp_timers(s, s->conns[h]);
-	if (s->internal_checks)
-		stack_check(s);
+	while (s->n_heap && s->heap[0].at <= now) {
+		struct tcb *t = s->heap[0].tcb;
+		timer_heap_set(s, t, UINT64_MAX);
+		tcb_touch(s, t);
+		tcp_timers(s, t);                    /* may free it */
+	}
+	stack_step_done(s);
 }
 
 uint64_t stack_next_deadline(const struct stack *s)
 {
-	uint64_t next = UINT64_MAX;
-
-	for (int h = 0; h < STACK_MAX_CONNS; h++) {
-		if (!s->conns[h])
-			continue;
-		uint64_t t = tcp_next_deadline(s->conns[h]);
-		if (t < next)
-			next = t;
-	}
-	return next;
+	return s->n_heap ? s->heap[0].at : UINT64_MAX;
 }
 
 uint64_t stack_stat(const struct stack *s, enum stat_id st)

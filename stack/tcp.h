@@ -89,11 +89,15 @@ struct tcp_status {
 	uint32_t retrans;              /* segments sent again: after a timeout or at once */
 };
 int tcp_status(const struct stack *s, int h, struct tcp_status *st);
-/* STATUS of whatever TCB occupies slot `slot` (0 <= slot < tcp_status_slots()), held by
+/* tcp_status(s, h, &st).events alone, or -EBADF: cheaper, for a poll over many handles. */
+int tcp_poll_events(const struct stack *s, int h);
+/* STATUS of whatever TCB occupies slot `slot` (0 <= slot < tcp_status_slots(s)), held by
  * a user or not: listeners, half-open children, orphans, TIME-WAIT. -ENOENT for an
- * empty slot, -EINVAL past the end. For a view of every connection, as `ss -a`. */
+ * empty slot, -EINVAL past the end. For a view of every connection, as `ss -a`.
+ * The table grows as connections come (up to stack_config.max_conns): the number of
+ * slots is the table's size now. */
 int tcp_status_slot(const struct stack *s, int slot, struct tcp_status *st);
-int tcp_status_slots(void);
+int tcp_status_slots(const struct stack *s);
 /* As getsockopt(SO_ERROR): the pending error or else the last ICMP soft error (-errno),
  * 0 if none; what it returns is cleared. -EBADF for a bad handle. */
 int tcp_sock_error(struct stack *s, int h);

@@ -119,9 +119,27 @@ static void check_timers(struct stack *s, const struct tcb *t)
 	CHECK(s, !t->timer.delack || t->timer.delack <= s->now + TCP_DELACK_MS * 1000ull);
 }
 
+/* Its place in the timer heap (stack.c) is its next deadline: else a timer could be
+ * missed. Checked once it is settled. */
+static void check_heap(struct stack *s, const struct tcb *t)
+{
+	uint64_t at = tcp_next_deadline(t);
+	uint32_t i = t->heap_i - 1;
+
+	if (!t->heap_i) {
+		CHECK(s, at == UINT64_MAX);
+		return;
+	}
+	CHECK(s, i < s->n_heap && s->heap[i].tcb == t && s->heap[i].at == at);
+	CHECK(s, i == 0 || s->heap[(i - 1) / 2].at <= at);
+}
+
 static void check_tcb(struct stack *s, int h, const struct tcb *t)
 {
 	CHECK(s, t->handle == h);
+	CHECK(s, !t->rcv.q.buf || t->rcv.q.len || t->rcv.n_ooo || t->touched);   /* drained: given back */
+	CHECK(s, !t->snd.q.buf || t->snd.q.len || t->touched);
+	CHECK(s, !t->rcv.n_ooo == !t->rcv.ooo || t->touched);
 	if (t->state == TCP_CLOSED) {
 		CHECK(s, t->user_ref);                  /* else it was freed */
 		CHECK(s, tcp_next_deadline(t) == UINT64_MAX);
@@ -139,10 +157,28 @@ static void check_tcb(struct stack *s, int h, const struct tcb *t)
 	check_timers(s, t);
 }
 
-/* Every TCB, between two calls into the core. */
+/* Every TCB, between two calls into the core; the table's bookkeeping. */
 void stack_check(struct stack *s)
 {
-	for (int h = 0; h < STACK_MAX_CONNS; h++)
-		if (s->conns[h])
-			check_tcb(s, h, s->conns[h]);
+	uint32_t n = 0;
+
+	for (uint32_t h = 0; h < s->cap; h++) {
+		if (!s->conns[h])
+			continue;
+		n++;
+		check_tcb(s, (int)h, s->conns[h]);
+		if (!s->conns[h]->touched)
+			check_heap(s, s->conns[h]);
+	}
+	CHECK(s, n == s->n_conns && n + s->n_spare == s->cap && n <= s->cfg.max_conns);
+}
+
+/* The TCBs the call in progress touched: in a large table, the only ones that changed. */
+void stack_check_touched(struct stack *s)
+{
+	for (uint32_t i = 0; i < s->n_touched; i++) {
+		const struct tcb *t = s->conns[s->touched[i]];
+		if (t && t->touched)
+			check_tcb(s, s->touched[i], t);
+	}
 }

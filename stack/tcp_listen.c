@@ -3,6 +3,9 @@
  * handshake completed, oldest first), bounded by listen()'s backlog as Linux bounds
  * them, and when the half-open queue last overflowed: SYN cookies are answered only
  * then, and their ACKs taken only shortly after (as Linux's tcp_synq_no_recent_overflow).
+ * A connection table that is full is a full half-open queue too: a SYN that finds no
+ * room for a child is answered with a cookie (and counted, STAT_TABLE_FULL) as one
+ * that finds the queue full, never dropped in silence.
  * A child is in exactly one queue from its birth until it is accepted or freed.
  * Entry points: listener_new, listener_free, listener_adopt, listener_established,
  * listener_unlink, listener_accept, listener_first_child, listener_synq_full,
@@ -41,12 +44,14 @@ static bool childq_remove(struct childq *q, struct tcb *c)
 }
 
 /* listen()'s backlog, clamped to 1..TCP_BACKLOG_MAX (Linux's somaxconn). */
-struct listener *listener_new(int backlog)
+struct listener *listener_new(struct stack *s, int backlog)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 
-	if (l)
-		l->backlog = backlog < 1 ? 1 : backlog > TCP_BACKLOG_MAX ? TCP_BACKLOG_MAX : backlog;
+	if (!l)
+		return NULL;
+	l->backlog = backlog < 1 ? 1 : backlog > TCP_BACKLOG_MAX ? TCP_BACKLOG_MAX : backlog;
+	l->stack = s;
 	return l;
 }
 
@@ -55,8 +60,13 @@ void listener_free(struct listener *l)
 	free(l);
 }
 
-/* The half-open queue is full at `backlog` children, the accept queue past it (Linux). */
-bool listener_synq_full(const struct listener *l) { return l->synq.n >= l->backlog; }
+/* The half-open queue is full at `backlog` children (Linux), or when the table has no
+ * room for one more; the accept queue past `backlog`. */
+bool listener_synq_full(const struct listener *l)
+{
+	return l->synq.n >= l->backlog || tcb_table_full(l->stack);
+}
+
 bool listener_acceptq_full(const struct listener *l) { return l->acceptq.n > l->backlog; }
 
 /* A new child, half-open. */
@@ -101,10 +111,12 @@ struct tcb *listener_first_child(const struct listener *l)
 	return l->acceptq.head ? l->acceptq.head : l->synq.head;
 }
 
-/* A SYN found the half-open queue full and was answered with a cookie. */
+/* A SYN found the half-open queue (or the table) full and was answered with a cookie. */
 void listener_overflow(struct listener *l, uint64_t now)
 {
 	l->last_overflow = now ? now : 1;
+	if (tcb_table_full(l->stack))
+		stat_inc(l->stack, STAT_TABLE_FULL);
 }
 
 /* May an ACK at this listener be a cookie's? Only shortly after an overflow. */

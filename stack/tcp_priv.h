@@ -13,10 +13,20 @@
 #include "trace.h"
 #include "wire.h"
 
-/* A byte ring: the send queue (from SND.UNA) and the receive queue (to the user). */
+/* A byte ring: the send queue (from SND.UNA) and the receive queue (to the user).
+ * `cap` is its size from the moment the connection may use it; its memory (`buf`)
+ * comes only when data first needs it, and goes back to the stack's pool once the
+ * ring is drained (tcp_conn.c): an idle connection holds no buffer. */
 struct ring {
-	uint8_t *buf;
+	uint8_t *buf;                  /* NULL: no memory now (empty, all of cap free) */
 	uint32_t cap, head, len;
+};
+
+/* Spare ring memory of one size, kept for the next connection that needs some. */
+struct ring_pool {
+	void *free;                    /* a list linked through the buffers' first bytes */
+	uint32_t size;                 /* each buffer's size */
+	int n;                         /* how many wait here (at most TCP_BUF_POOL) */
 };
 
 /* A listener's children, oldest first. */
@@ -31,21 +41,22 @@ struct listener {
 	struct childq synq;            /* half-open: SYN-RECEIVED */
 	struct childq acceptq;         /* handshake done, waiting for accept() */
 	uint64_t last_overflow;        /* when a SYN last found synq full (0: never) */
+	struct stack *stack;           /* its stack: a full table is a full synq too */
 };
 
 /* Send sequence variables, RFC 9293 3.3.1 (and the send queue they describe). */
 struct snd_vars {
 	uint32_t iss;                  /* ISS */
-	bool syn_acked;                /* our SYN is acknowledged (never compare with ISS: it wraps) */
 	uint32_t una, nxt;             /* SND.UNA, SND.NXT */
 	uint32_t max;                  /* highest SND.NXT so far (it steps back on retransmit) */
 	uint32_t wnd, wl1, wl2;        /* SND.WND, SND.WL1, SND.WL2 */
 	uint32_t max_wnd;              /* largest SND.WND seen: RFC 5961 5.2 ACK check */
+	uint32_t data_seq;             /* sequence number of the first byte in q */
+	uint16_t mss;                  /* the peer's MSS (effective, <= ours): SMSS */
 	uint8_t wscale;                /* Snd.Wind.Shift (RFC 7323 2.3): SEG.WND << this after
 	                                  the SYN; 0 unless both SYNs had the option */
-	uint16_t mss;                  /* the peer's MSS (effective, <= ours): SMSS */
+	bool syn_acked;                /* our SYN is acknowledged (never compare with ISS: it wraps) */
 	struct ring q;                 /* unacknowledged and unsent data; q.buf[head] is data_seq */
-	uint32_t data_seq;             /* sequence number of the first byte in q */
 };
 
 /* Receive sequence variables, RFC 9293 3.3.1 (and the receive queue). */
@@ -53,35 +64,37 @@ struct rcv_vars {
 	uint32_t irs, nxt;             /* IRS, RCV.NXT */
 	uint32_t adv;                  /* right edge of the window last advertised: RCV.WND is
 	                                  adv - nxt (tcp_adv_left), the window segments must fit */
-	struct ring q;                 /* in-order data the user has not read, then room in
-	                                  which out-of-order data waits at its own offset */
-	struct range ooo[TCP_OOO_RANGES];  /* those pieces, in order */
-	int n_ooo;
-	bool fin_pending;              /* the peer's FIN is here but waits for a hole to fill */
 	uint32_t fin_seq;
 	uint32_t unacked;              /* bytes received since our last ACK (delayed ACK) */
+	bool fin_pending;              /* the peer's FIN is here but waits for a hole to fill */
 	bool ws_offer;                 /* our SYN (or SYN,ACK) carries the window scale option */
 	uint8_t wscale;                /* Rcv.Wind.Shift (RFC 7323 2.3): our windows >> this on
 	                                  the wire after the SYN; 0 unless both sides offered */
+	int n_ooo;                     /* out-of-order pieces held (in q's free part) ... */
+	struct range *ooo;             /* ... their ranges, in order: room for TCP_OOO_RANGES
+	                                  taken when the first one arrives (tcp_reasm.c), NULL
+	                                  once none is held (when the call settles) */
+	struct ring q;                 /* in-order data the user has not read, then room in
+	                                  which out-of-order data waits at its own offset */
 };
 
 /* Timestamps, RFC 7323 3-5: tcp_ts.c */
 struct ts_vars {
-	bool offer;                    /* our SYN (or SYN,ACK) carries TSopt */
-	bool ok;                       /* both SYNs did: every segment but a RST carries it */
+	uint64_t recent_at;            /* when TS.Recent was set (us): the 24-day rule (5.5) */
 	uint32_t offset;               /* added to our clock: a random start per connection (5.4) */
 	uint32_t recent;               /* TS.Recent: the TSval to echo */
-	uint64_t recent_at;            /* when TS.Recent was set (us): the 24-day rule (5.5) */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
+	bool offer;                    /* our SYN (or SYN,ACK) carries TSopt */
+	bool ok;                       /* both SYNs did: every segment but a RST carries it */
 };
 
 /* Round-trip time, RFC 6298: tcp_timer.c */
 struct rtt_vars {
-	bool valid;                    /* SRTT and RTTVAR hold a measurement */
+	uint64_t start;                /* when the timed segment left */
 	uint32_t srtt_us, rttvar_us;
-	bool timing;                   /* one segment at a time is timed (Karn: never a resent one) */
-	uint32_t seq;                  /* ... the one starting here */
-	uint64_t start;
+	uint32_t seq;                  /* the timed segment starts here ... */
+	bool timing;                   /* ... (one at a time is timed; Karn: never a resent one) */
+	bool valid;                    /* SRTT and RTTVAR hold a measurement */
 };
 
 /* Congestion control, RFC 5681 and NewReno (RFC 6582): tcp_cc.c */
@@ -104,12 +117,32 @@ struct timer_vars {
 	uint32_t rto_fired_ms;         /* the RTO that expired last (for the trace) */
 };
 
-/* Transmission Control Block, RFC 9293 3.3.1, its variables grouped as the RFC groups them. */
+/* A connection's life so far, for the summary line traced when it ends (tcp_state.c
+ * builds the struct trace_summary of trace.h from it): times in each state are kept in
+ * milliseconds, which is what the line prints. */
+struct tcb_life {
+	uint64_t born;                 /* when it first changed state (0: not yet) ... */
+	uint64_t since;                /* ... and when it entered the current one */
+	uint64_t bytes_out, bytes_in;  /* data bytes acknowledged, each way */
+	uint32_t in_state_ms[TCP_NSTATES];
+	uint32_t segs_out, segs_in, rexmt_timeout, rexmt_fast;
+	uint32_t rtt_min_us;           /* 0: no sample */
+	uint16_t visited;              /* bit (1 << state) for each state it was in */
+	uint8_t first_fin;             /* who closed first: 0 nobody, 1 we, 2 the peer */
+	bool via_closing;              /* simultaneous close: went through CLOSING */
+	bool fin_ack_merged;           /* FIN-WAIT-1 straight to TIME-WAIT */
+	bool half_close;               /* data flowed the other way after the first FIN */
+};
+
+/* Transmission Control Block, RFC 9293 3.3.1, its variables grouped as the RFC groups them.
+ * What only some connections need lives outside it, allocated while they need it: a
+ * listener's queues (listen), out-of-order bookkeeping (rcv.ooo), the rings' memory. */
 struct tcb {
 	enum tcp_state state;
 	int handle;                    /* index in stack.conns */
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
+	uint32_t heap_i;               /* 1 + its index in the timer heap (stack.c), 0: no timer */
 	struct tcb *hnext;             /* demux hash chain */
 
 	struct snd_vars snd;
@@ -127,16 +160,17 @@ struct tcb {
 	bool user_closed;              /* CLOSE called: no more SEND or RECEIVE */
 	bool user_ref;                 /* a user holds the handle */
 	bool ack_now;                  /* send an ACK at the next output */
+	bool passive;                  /* came from a listener (SYN-RECEIVED returns to LISTEN) */
+	bool touched;                  /* in stack.touched: settled at the end of this call */
 	int error;                     /* -errno to report to the user, 0 if none */
 	int soft_error;                /* the last ICMP soft error (-errno), 0 if none: SO_ERROR */
 
 	/* passive open */
 	struct listener *listen;       /* a listener's queues (tcp_listen.c); NULL for others */
-	bool passive;                  /* came from a listener (SYN-RECEIVED returns to LISTEN) */
 	struct listener *parent;       /* a child not yet accepted: its listener's queues ... */
 	struct tcb *qnext;             /* ... and its link in one of them */
 
-	struct trace_summary sum;      /* its life so far, traced when it ends (tcp_state.c) */
+	struct tcb_life sum;           /* its life so far, traced when it ends (tcp_state.c) */
 
 	/* rate limits on what blind segments can make us send */
 	uint64_t chack_since;          /* RFC 5961 7: challenge ACKs counted since then ... */
@@ -157,8 +191,23 @@ struct stack {
 	uint8_t wscale;                /* ours: the smallest shift that lets 16 bits say rcvbuf */
 	uint16_t ip_id;
 	uint16_t next_port;            /* ephemeral port hint */
-	struct tcb *conns[STACK_MAX_CONNS];
-	struct tcb *hash[STACK_HASH_BUCKETS];
+	/* The connection table (tcp_conn.c): it grows by doubling up to cfg.max_conns, and
+	 * every array below has `cap` entries. A handle is an index in conns; it stays
+	 * valid while the table grows (the TCBs themselves never move). */
+	struct tcb **conns;            /* NULL: a free slot */
+	struct tcb **hash;             /* demux buckets (cap of them, a power of two) */
+	int *spare;                    /* free slots, a stack: n_spare of them, lowest on top */
+	uint32_t cap, n_conns, n_spare;
+	int n_closing;                 /* TCBs in FIN-WAIT-1/2, CLOSING, LAST-ACK */
+	/* Timers without scans (stack.c): a binary min-heap of the TCBs with a timer
+	 * armed, keyed by their next deadline; and the TCBs a call touched, whose timers
+	 * and buffers are settled (heap updated, drained rings given back) before it returns. */
+	struct timer_node { uint64_t at; struct tcb *tcb; } *heap;
+	uint32_t n_heap;
+	int *touched;
+	uint32_t n_touched;
+	bool touch_overflow;           /* more touched than fit: settle every TCB */
+	struct ring_pool snd_pool, rcv_pool;
 	uint64_t stats[STAT_COUNT];
 	uint8_t isn_key[16];           /* RFC 6528: the secret of the ISN hash, per run */
 	uint8_t cookie_key[16];        /* the secret of SYN cookies, per run */
@@ -180,6 +229,7 @@ void stack_drop(struct stack *s, enum stat_id reason, const uint8_t *pkt, size_t
 
 /* tcp_invariant.c: false (and counted, traced, fatal in test builds) if !ok */
 bool stack_invariant(struct stack *s, bool ok, const char *what);
+void stack_check_touched(struct stack *s);   /* the TCBs the call in progress touched */
 
 /* ip.c, icmp.c */
 void ip_input(struct stack *s, const uint8_t *pkt, size_t len);
@@ -247,6 +297,7 @@ bool tcp_ts_syn_newer(const struct stack *s, const struct tcb *tcb, const struct
 int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *data, uint32_t len);
 void tcp_reasm_cut(struct tcb *tcb, uint32_t fin);
 void tcp_reasm_clear(struct tcb *tcb);
+void tcp_reasm_release(struct tcb *tcb);
 
 /* tcp_timer.c */
 void tcp_rtt_start(struct stack *s, struct tcb *tcb, uint32_t seq);
@@ -265,19 +316,29 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 void tcp_fail(struct stack *s, struct tcb *tcb, int err, const char *cause, const char *rfc);
 void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind, const char *cause);
 
-/* tcp_conn.c: TCB table and demux */
+/* tcp_conn.c: TCB table and demux, and the rings' memory */
+int tcb_table_init(struct stack *s);
+void tcb_table_free(struct stack *s);
+bool tcb_table_full(const struct stack *s);
 struct tcb *tcb_new(struct stack *s, enum tcp_state born, uint32_t raddr, uint16_t rport,
 		    uint16_t lport);
 void tcb_maybe_free(struct stack *s, struct tcb *tcb);
-void tcb_free(struct tcb *tcb);
+void tcb_free(struct stack *s, struct tcb *tcb);
 struct tcb *tcb_lookup(struct stack *s, uint32_t raddr, uint16_t rport, uint16_t lport);
 struct tcb *tcb_get(const struct stack *s, int h);
+void tcb_touch(struct stack *s, struct tcb *tcb);
 int tcb_alloc_bufs(const struct stack *s, struct tcb *tcb);
+bool tcb_ring_get(struct stack *s, struct tcb *tcb, struct ring *r);
+void tcb_rings_put(struct stack *s, struct tcb *tcb);
 uint32_t tcp_new_isn(const struct stack *s, uint32_t laddr, uint16_t lport,
 		     uint32_t raddr, uint16_t rport);
 
+/* stack.c: the timer heap, and the end of every call into the core */
+void timer_heap_set(struct stack *s, struct tcb *tcb, uint64_t at);
+void stack_settle(struct stack *s);
+
 /* tcp_listen.c */
-struct listener *listener_new(int backlog);
+struct listener *listener_new(struct stack *s, int backlog);
 void listener_free(struct listener *l);
 bool listener_synq_full(const struct listener *l);
 bool listener_acceptq_full(const struct listener *l);
@@ -294,8 +355,11 @@ uint32_t tcp_cookie_make(const struct stack *s, const struct seg *syn);
 uint16_t tcp_cookie_check(const struct stack *s, const struct seg *ack);
 
 /* ring.c */
-int ring_init(struct ring *r, uint32_t cap);
+void ring_init(struct ring *r, uint32_t cap);
 void ring_free(struct ring *r);
+void ring_give(struct ring *r, struct ring_pool *p);
+bool ring_take(struct ring *r, struct ring_pool *p);
+void ring_pool_free(struct ring_pool *p);
 uint32_t ring_write(struct ring *r, const uint8_t *p, uint32_t n);
 uint32_t ring_read(struct ring *r, uint8_t *p, uint32_t n);
 void ring_peek(const struct ring *r, uint32_t off, uint8_t *p, uint32_t n);

@@ -2,8 +2,11 @@
  * held until the hole before them is filled). Their data waits in the free part
  * of the receive queue at its own offset from RCV.NXT, so the memory it takes is
  * the receive buffer the window already promised; a sorted list of at most
- * TCP_OOO_RANGES pieces says what is there. Overlaps and duplicates merge, and
- * every byte reaches the user once, in order. Entry points: tcp_reasm, tcp_reasm_clear. */
+ * TCP_OOO_RANGES pieces says what is there, taken when the first piece arrives and
+ * given back once none is held (tcp_reasm_release). Overlaps and duplicates merge, and
+ * every byte reaches the user once, in order.
+ * Entry points: tcp_reasm, tcp_reasm_cut, tcp_reasm_clear, tcp_reasm_release. */
+#include <stdlib.h>
 #include <string.h>
 #include "tcp_priv.h"
 
@@ -45,8 +48,11 @@ static void reasm_advance(struct stack *s, struct tcb *tcb, uint32_t end)
 	if (!stack_invariant(s, ring_extend(&tcb->rcv.q, end - tcb->rcv.nxt),
 			     "RCV.NXT stays within the data the receive buffer holds"))
 		return;
-	tcb->rcv.n_ooo -= i;
-	memmove(&tcb->rcv.ooo[0], &tcb->rcv.ooo[i], (size_t)tcb->rcv.n_ooo * sizeof(tcb->rcv.ooo[0]));
+	if (i > 0) {                                 /* (no list at all while none is held) */
+		tcb->rcv.n_ooo -= i;
+		memmove(&tcb->rcv.ooo[0], &tcb->rcv.ooo[i],
+			(size_t)tcb->rcv.n_ooo * sizeof(tcb->rcv.ooo[0]));
+	}
 	tcb->sum.bytes_in += end - tcb->rcv.nxt;
 	tcb->rcv.nxt = end;
 	/* LAB impl-reassembly: END */
@@ -70,6 +76,11 @@ int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *dat
 {
 	if (len == 0)
 		return 0;
+	if (tcb->rcv.q.cap && !tcb_ring_get(s, tcb, &tcb->rcv.q))
+		return STAT_DROP_TCP_NOMEM;          /* its memory, on the first byte */
+	if (seq != tcb->rcv.nxt && !tcb->rcv.ooo &&
+	    !(tcb->rcv.ooo = malloc(TCP_OOO_RANGES * sizeof(*tcb->rcv.ooo))))
+		return STAT_DROP_TCP_NOMEM;          /* the list, on the first piece past a hole */
 	if (!stack_invariant(s, ring_write_at(&tcb->rcv.q, seq - tcb->rcv.nxt, data, len),
 			     "segment text fits the free receive buffer"))
 		return STAT_DROP_INVARIANT;
@@ -101,4 +112,13 @@ void tcp_reasm_clear(struct tcb *tcb)
 {
 	tcb->rcv.n_ooo = 0;
 	tcb->rcv.fin_pending = false;
+}
+
+/* No piece held: the list's memory goes (when the call settles, tcb_rings_put). */
+void tcp_reasm_release(struct tcb *tcb)
+{
+	if (tcb->rcv.n_ooo)
+		return;
+	free(tcb->rcv.ooo);
+	tcb->rcv.ooo = NULL;
 }

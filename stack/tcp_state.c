@@ -24,40 +24,55 @@ void tcp_trace_conn(struct stack *s, const struct tcb *tcb, enum trace_kind kind
 	stack_trace(s, &ev);
 }
 
-/* The time spent in the state being left, and what the path says about the close. */
+/* The time spent in the state being left (in ms, as the summary line prints it; a
+ * state is entered once in a connection's life), and what the path says about the close. */
 static void summary_step(struct stack *s, struct tcb *tcb, enum tcp_state to)
 {
-	struct trace_summary *m = &tcb->sum;
+	struct tcb_life *m = &tcb->sum;
 
 	if (m->since) {
-		m->in_state[tcb->state] += s->now - m->since;
-		m->visited |= 1u << tcb->state;
+		m->in_state_ms[tcb->state] += (uint32_t)((s->now - m->since) / 1000);
+		m->visited |= (uint16_t)(1u << tcb->state);
 	}
 	m->since = s->now ? s->now : 1;
+	if (!m->born)
+		m->born = m->since;
 	m->via_closing |= to == TCP_CLOSING;
 	m->fin_ack_merged |= tcb->state == TCP_FIN_WAIT_1 && to == TCP_TIME_WAIT;
-	m->passive = tcb->passive;
 }
 
-/* A connection ends: its summary line. Not for a listener, nor for a half-open child
- * that never was a connection (it "returns to LISTEN"). */
+/* A connection ends: its summary line, built from its life (struct tcb_life). Not for
+ * a listener, nor for a half-open child that never was a connection (it "returns to
+ * LISTEN"). */
 static void summary_trace(struct stack *s, struct tcb *tcb, enum tcp_state from, const char *cause)
 {
-	struct trace_summary *m = &tcb->sum;
+	const struct tcb_life *l = &tcb->sum;
+	struct trace_summary m = {
+		.ended_in = from, .cause = cause, .first_fin = l->first_fin,
+		.via_closing = l->via_closing, .fin_ack_merged = l->fin_ack_merged,
+		.half_close = l->half_close, .passive = tcb->passive, .since = l->since,
+		.lifetime_us = l->born ? s->now - l->born : 0, .visited = l->visited,
+		.bytes_out = l->bytes_out, .bytes_in = l->bytes_in,
+		.segs_out = l->segs_out, .segs_in = l->segs_in,
+		.rexmt_timeout = l->rexmt_timeout, .rexmt_fast = l->rexmt_fast,
+		.rtt_min_us = l->rtt_min_us, .srtt_us = tcb->rtt.valid ? tcb->rtt.srtt_us : 0,
+		.rto_ms = tcb->timer.rto_ms, .cwnd = tcb->cc.cwnd,
+	};
 	struct trace_event ev = {
-		.kind = TRACE_SUMMARY, .from = from, .to = TCP_CLOSED, .sum = m,
+		.kind = TRACE_SUMMARY, .from = from, .to = TCP_CLOSED, .sum = &m,
 		.conn = { tcb->laddr, tcb->raddr, tcb->lport, tcb->rport },
 	};
 
-	m->ended_in = from;
-	m->cause = cause;
-	m->lifetime_us = 0;
 	for (int i = 0; i < TCP_NSTATES; i++)
-		m->lifetime_us += m->in_state[i];
-	m->srtt_us = tcb->rtt.valid ? tcb->rtt.srtt_us : 0;
-	m->rto_ms = tcb->timer.rto_ms;
-	m->cwnd = tcb->cc.cwnd;
+		m.in_state[i] = l->in_state_ms[i] * 1000ull;
 	stack_trace(s, &ev);
+}
+
+/* FIN-WAIT-1/2, CLOSING, LAST-ACK: a user's CLOSE still at work (tcp_closing_count). */
+static bool closing(enum tcp_state st)
+{
+	return st == TCP_FIN_WAIT_1 || st == TCP_FIN_WAIT_2 || st == TCP_CLOSING ||
+	       st == TCP_LAST_ACK;
 }
 
 void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
@@ -73,6 +88,7 @@ void tcp_set_state(struct stack *s, struct tcb *tcb, enum tcp_state to,
 
 	stack_trace(s, &ev);
 	summary_step(s, tcb, to);
+	s->n_closing += closing(to) - closing(from);
 	tcb->state = to;
 	switch (to) {
 	case TCP_ESTABLISHED:

@@ -2,7 +2,9 @@
  * tcp_connect, tcp_accept), SEND, RECEIVE, CLOSE (and shutdown), ABORT, STATUS
  * (tcp_status of a handle; tcp_status_slot of any TCB, for a view like `ss -a`).
  * Non-blocking; errors are negative errno values, reported as Linux reports them:
- * a pending error once, then EPIPE on send and end-of-stream on receive. */
+ * a pending error once, then EPIPE on send and end-of-stream on receive.
+ * Each call ends by settling the TCBs it touched (stack_settle: timers, buffers);
+ * the calls themselves are the static *_call functions, the public ones wrap them. */
 #include <errno.h>
 #include "tcp_priv.h"
 
@@ -17,8 +19,10 @@ static struct tcb *user_tcb(struct stack *s, uint64_t now, int h, const char *ca
 	struct tcb *tcb = tcb_get(s, h);
 
 	s->now = now;
-	if (tcb)
+	if (tcb) {
+		tcb_touch(s, tcb);
 		tcp_trace_conn(s, tcb, TRACE_USER, call);
+	}
 	return tcb;
 }
 
@@ -30,8 +34,10 @@ static int take_error(struct tcb *tcb)
 	return err;
 }
 
+static void release_call(struct stack *s, uint64_t now, int h);
+
 /* 3.10.1 OPEN, passive */
-int tcp_listen(struct stack *s, uint64_t now, uint16_t port, int backlog)
+static int listen_call(struct stack *s, uint64_t now, uint16_t port, int backlog)
 {
 	struct tcb *l;
 
@@ -44,8 +50,8 @@ int tcp_listen(struct stack *s, uint64_t now, uint16_t port, int backlog)
 	if (!(l = tcb_new(s, TCP_CLOSED, 0, 0, port)))
 		return -ENOBUFS;
 	l->user_ref = true;
-	if (!(l->listen = listener_new(backlog))) {
-		tcp_release(s, now, l->handle);
+	if (!(l->listen = listener_new(s, backlog))) {
+		release_call(s, now, l->handle);
 		return -ENOBUFS;
 	}
 	tcp_set_state(s, l, TCP_LISTEN, "passive OPEN", "3.10.1");
@@ -60,7 +66,7 @@ int tcp_accept(struct stack *s, int lh)
 		return -EINVAL;
 	if (!(c = listener_accept(l->listen)))
 		return -EAGAIN;
-	c->user_ref = true;
+	c->user_ref = true;                          /* no timer, no buffer changes: no settling */
 	return c->handle;
 }
 
@@ -76,7 +82,8 @@ static uint16_t ephemeral_port(struct stack *s, uint32_t raddr, uint16_t rport)
 }
 
 /* 3.10.1 OPEN, active: SYN-SENT, and the SYN goes out now. */
-int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, uint16_t lport)
+static int connect_call(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport,
+			uint16_t lport)
 {
 	struct tcb *tcb;
 
@@ -91,10 +98,7 @@ int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, u
 		return -EADDRINUSE;
 	if (!(tcb = tcb_new(s, TCP_CLOSED, raddr, rport, lport)))
 		return -ENOBUFS;
-	if (tcb_alloc_bufs(s, tcb)) {
-		tcb_maybe_free(s, tcb);
-		return -ENOBUFS;
-	}
+	tcb_alloc_bufs(s, tcb);                      /* their sizes; memory when data comes */
 	tcb->user_ref = true;
 	tcb->snd.iss = tcp_new_isn(s, tcb->laddr, lport, raddr, rport);
 	tcb->snd.una = tcb->snd.nxt = tcb->snd.max = tcb->snd.iss;
@@ -105,7 +109,7 @@ int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, u
 }
 
 /* 3.10.2 SEND */
-ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t len)
+static ssize_t send_call(struct stack *s, uint64_t now, int h, const void *buf, size_t len)
 {
 	struct tcb *tcb = user_tcb(s, now, h, "SEND");
 	uint32_t n;
@@ -119,6 +123,8 @@ ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t l
 	if (tcb->fin_queued || !(state_is(tcb, TCP_SYN_SENT, TCP_SYN_RECEIVED) ||
 				 state_is(tcb, TCP_ESTABLISHED, TCP_CLOSE_WAIT)))
 		return -EPIPE;                       /* after shutdown, or the connection is gone */
+	if (len && tcb->snd.q.len < tcb->snd.q.cap && !tcb_ring_get(s, tcb, &tcb->snd.q))
+		return -ENOBUFS;                     /* the send queue's memory, on its first byte */
 	/* queued, and sent as soon as the windows allow: never held for ever (MUST-60) */
 	n = ring_write(&tcb->snd.q, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 	if (n == 0)
@@ -138,7 +144,7 @@ static void tcp_window_update(struct stack *s, struct tcb *tcb)
 }
 
 /* 3.10.3 RECEIVE */
-ssize_t tcp_recv(struct stack *s, uint64_t now, int h, void *buf, size_t len)
+static ssize_t recv_call(struct stack *s, uint64_t now, int h, void *buf, size_t len)
 {
 	struct tcb *tcb = user_tcb(s, now, h, "RECEIVE");   /* none after CLOSE (MAY-1) */
 	uint32_t n;
@@ -176,7 +182,7 @@ static void tcp_queue_fin(struct stack *s, struct tcb *tcb)
 }
 
 /* shutdown(SHUT_WR): no more sends; receiving goes on (half-close). */
-int tcp_shutdown(struct stack *s, uint64_t now, int h)
+static int shutdown_call(struct stack *s, uint64_t now, int h)
 {
 	struct tcb *tcb = user_tcb(s, now, h, "shutdown(SHUT_WR)");
 
@@ -215,7 +221,7 @@ static void tcp_close_listener(struct stack *s, struct tcb *l)
 }
 
 /* 3.10.4 CLOSE */
-int tcp_close(struct stack *s, uint64_t now, int h)
+static int close_call(struct stack *s, uint64_t now, int h)
 {
 	struct tcb *tcb = user_tcb(s, now, h, "CLOSE");
 
@@ -236,7 +242,7 @@ int tcp_close(struct stack *s, uint64_t now, int h)
 }
 
 /* 3.10.5 ABORT */
-int tcp_abort(struct stack *s, uint64_t now, int h)
+static int abort_call(struct stack *s, uint64_t now, int h)
 {
 	struct tcb *tcb = user_tcb(s, now, h, "ABORT");
 
@@ -250,17 +256,82 @@ int tcp_abort(struct stack *s, uint64_t now, int h)
 	return 0;
 }
 
-void tcp_release(struct stack *s, uint64_t now, int h)
+static void release_call(struct stack *s, uint64_t now, int h)
 {
 	struct tcb *tcb = tcb_get(s, h);
 
 	s->now = now;
 	if (!tcb)
 		return;
+	tcb_touch(s, tcb);
 	if (!tcb->user_closed)
-		tcp_close(s, now, h);
+		close_call(s, now, h);
 	tcb->user_ref = false;
 	tcb_maybe_free(s, tcb);
+}
+
+/* ---- the public calls: each settles what it touched before it returns ---- */
+
+int tcp_listen(struct stack *s, uint64_t now, uint16_t port, int backlog)
+{
+	int r = listen_call(s, now, port, backlog);
+
+	stack_settle(s);
+	return r;
+}
+
+int tcp_connect(struct stack *s, uint64_t now, uint32_t raddr, uint16_t rport, uint16_t lport)
+{
+	int r = connect_call(s, now, raddr, rport, lport);
+
+	stack_settle(s);
+	return r;
+}
+
+ssize_t tcp_send(struct stack *s, uint64_t now, int h, const void *buf, size_t len)
+{
+	ssize_t r = send_call(s, now, h, buf, len);
+
+	stack_settle(s);
+	return r;
+}
+
+ssize_t tcp_recv(struct stack *s, uint64_t now, int h, void *buf, size_t len)
+{
+	ssize_t r = recv_call(s, now, h, buf, len);
+
+	stack_settle(s);
+	return r;
+}
+
+int tcp_shutdown(struct stack *s, uint64_t now, int h)
+{
+	int r = shutdown_call(s, now, h);
+
+	stack_settle(s);
+	return r;
+}
+
+int tcp_close(struct stack *s, uint64_t now, int h)
+{
+	int r = close_call(s, now, h);
+
+	stack_settle(s);
+	return r;
+}
+
+int tcp_abort(struct stack *s, uint64_t now, int h)
+{
+	int r = abort_call(s, now, h);
+
+	stack_settle(s);
+	return r;
+}
+
+void tcp_release(struct stack *s, uint64_t now, int h)
+{
+	release_call(s, now, h);
+	stack_settle(s);
 }
 
 static int tcp_events(const struct tcb *tcb)
@@ -349,6 +420,15 @@ static void status_fill(const struct tcb *tcb, struct tcp_status *st)
 		status_listener(tcb->listen, st);
 }
 
+/* The events alone (TCP_EV_*), or -EBADF: what a poll over many connections needs,
+ * read from a few of the TCB's cache lines, where tcp_status reads them all. */
+int tcp_poll_events(const struct stack *s, int h)
+{
+	const struct tcb *tcb = tcb_get(s, h);
+
+	return tcb ? tcp_events(tcb) : -EBADF;
+}
+
 /* 3.10.6 STATUS */
 int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 {
@@ -362,7 +442,7 @@ int tcp_status(const struct stack *s, int h, struct tcp_status *st)
 
 int tcp_status_slot(const struct stack *s, int slot, struct tcp_status *st)
 {
-	if (slot < 0 || slot >= STACK_MAX_CONNS)
+	if (slot < 0 || (uint32_t)slot >= s->cap)
 		return -EINVAL;
 	if (!s->conns[slot])
 		return -ENOENT;
@@ -370,20 +450,13 @@ int tcp_status_slot(const struct stack *s, int slot, struct tcp_status *st)
 	return 0;
 }
 
-int tcp_status_slots(void)
+/* The table's size now: it grows (up to max_conns) as connections come. */
+int tcp_status_slots(const struct stack *s)
 {
-	return STACK_MAX_CONNS;
+	return (int)s->cap;
 }
 
 int tcp_closing_count(const struct stack *s)
 {
-	int n = 0;
-
-	for (int h = 0; h < STACK_MAX_CONNS; h++) {
-		const struct tcb *t = s->conns[h];
-		if (t && (state_is(t, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2) ||
-			  state_is(t, TCP_CLOSING, TCP_LAST_ACK)))
-			n++;
-	}
-	return n;
+	return s->n_closing;                         /* kept by tcp_set_state */
 }

@@ -26,7 +26,8 @@ enum trace_kind {
 
 struct trace_conn { uint32_t laddr, raddr; uint16_t lport, rport; };
 
-/* A connection's life, kept in its TCB and traced once when it ends (TRACE_SUMMARY).
+/* A connection's life, traced once when it ends (TRACE_SUMMARY), built then from what
+ * its TCB keeps (struct tcb_life, compact: times in each state to the millisecond).
  * Bytes are data bytes acknowledged, each way; retransmissions count segments sent
  * again, after a timeout or by fast retransmit (and other immediate resends). */
 struct trace_summary {
@@ -38,7 +39,7 @@ struct trace_summary {
 	bool half_close;               /* data flowed the other way after the first FIN */
 	bool passive;                  /* opened by a listener */
 	uint64_t since;                /* (when the current state was entered) */
-	uint64_t lifetime_us, in_state[TCP_NSTATES];
+	uint64_t lifetime_us, in_state[TCP_NSTATES];   /* in_state: whole milliseconds, in us */
 	unsigned visited;              /* bit (1 << state) for each state it was in */
 	uint64_t bytes_out, bytes_in;
 	uint32_t segs_out, segs_in, rexmt_timeout, rexmt_fast;

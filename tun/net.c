@@ -919,16 +919,20 @@ void net_print_stats(struct net *n, FILE *f)
 /* Every TCB's status, and the time they were taken at. */
 struct net_snap {
 	struct tcp_status *st;
-	int count;
+	int count, slots;
 	uint64_t now;
 };
 
+/* Under the lock: the table's size is known (it grows as connections come). */
 static void net_take(struct net *n, void *arg)
 {
 	struct net_snap *sn = arg;
 
 	sn->now = now_us();
-	for (int i = 0; i < tcp_status_slots(); i++)
+	sn->slots = tcp_status_slots(n->s);
+	if (!(sn->st = calloc((size_t)sn->slots, sizeof(*sn->st))))
+		return;
+	for (int i = 0; i < sn->slots; i++)
 		if (tcp_status_slot(n->s, i, &sn->st[sn->count]) == 0)
 			sn->count++;
 }
@@ -950,17 +954,17 @@ static void net_ctl_step_line(struct net *n, FILE *out)
 /* The snapshot is taken under the lock; formatting and sending happen without it. */
 static int net_ctl_status(struct net *n, FILE *out)
 {
-	struct net_snap sn = { .st = calloc((size_t)tcp_status_slots(), sizeof(*sn.st)) };
+	struct net_snap sn = { 0 };
 	char a[16];
 
-	if (!sn.st || net_view(n, net_take, &sn)) {
+	if (net_view(n, net_take, &sn) || !sn.st) {
 		free(sn.st);
 		fprintf(out, "the stack has held its lock for over %d ms", CTL_IO_MS);
 		return -1;
 	}
 	fprintf(out, "%s (pid %ld) on %s, stack %s: %d of %d TCBs in use\n",
 		program_invocation_short_name, (long)getpid(), n->o.tun, net_addr_str(n->o.ip, a),
-		sn.count, tcp_status_slots());
+		sn.count, sn.slots);
 	net_ctl_step_line(n, out);
 	ss_print_header(out);
 	for (int i = 0; i < sn.count; i++)

@@ -78,7 +78,7 @@
 #define MAXH 32                 /* handles held */
 #define MAX_STEPS 400
 #define MSL_MS 100              /* TIME-WAIT is 200 ms of virtual time */
-/* The checks scan all STACK_MAX_CONNS slots after every step: coverage callbacks
+/* The checks scan every slot of the table after every step: coverage callbacks
  * there guide nothing and cost a fifth of the time. */
 #if defined(__clang__) && __clang_major__ >= 13
 #define NOCOV __attribute__((no_sanitize("coverage")))
@@ -559,7 +559,7 @@ static void check_invariants(void)
 #ifdef INTERNAL_CHECKS
 NOCOV static void dump_tcbs(void)
 {
-	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+	for (int h = 0; h < (int)G.s->cap; h++) {
 		struct tcb *t = G.s->conns[h];
 		if (t && t->raddr)
 			say("      tcb %d %s%s iss %u una %u nxt %u max %u data_seq %u sndq %u wnd %u cwnd %u | "
@@ -582,7 +582,7 @@ NOCOV static void check_internal(void)
 	if (G.verbose)
 		dump_tcbs();
 	stack_check(s);
-	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+	for (int h = 0; h < (int)G.s->cap; h++) {
 		struct tcb *t = s->conns[h];
 
 		if (!t || t->state == TCP_CLOSED || t->state == TCP_LISTEN)
@@ -1353,7 +1353,7 @@ static void drain(void)
 	polls = run_for(24ull * 3600 * 1000000, 100000);
 	CHECK(polls < 100000, "liveness: 100000 timer events and the stack is still busy");
 #ifdef INTERNAL_CHECKS
-	for (int h = 0; h < STACK_MAX_CONNS; h++) {
+	for (int h = 0; h < (int)G.s->cap; h++) {
 		const struct tcb *t = G.s->conns[h];
 		CHECK(!t, "liveness: a day after the user released everything, TCB %d lives on in %s "
 		      "(orphan, the peer silent)", h, tcp_state_name(t->state));
