@@ -246,12 +246,11 @@ static int net_poll_scan(struct net *n, struct net_pollfd *p, int count);
 
 static void net_wake_waiters(struct net *n)
 {
-	struct tcp_status st;
-
-	for (struct net_waiter *w = n->waiters; w; w = w->next)
-		if (w->set ? net_poll_scan(n, w->set, w->count) > 0 :
-			     tcp_status(n->s, w->h, &st) || (st.events & w->want))
+	for (struct net_waiter *w = n->waiters; w; w = w->next) {
+		int ev = w->set ? 0 : tcp_poll_events(n->s, w->h);
+		if (w->set ? net_poll_scan(n, w->set, w->count) > 0 : ev < 0 || (ev & w->want))
 			pthread_cond_signal(&w->cond);
+	}
 	pthread_cond_broadcast(&n->cond);     /* net_stop's and net_wait_locked's waits */
 }
 
@@ -763,11 +762,12 @@ ssize_t net_send_some(struct net *n, int fd, const void *buf, size_t len)
 /* Each entry's revents from its connection's events; how many have some. */
 static int net_poll_scan(struct net *n, struct net_pollfd *p, int count)
 {
-	struct tcp_status st;
 	int ready = 0;
 
 	for (int i = 0; i < count; i++) {
-		int ev = tcp_status(n->s, p[i].fd, &st) ? TCP_EV_ERROR : st.events;
+		int ev = tcp_poll_events(n->s, p[i].fd);
+		if (ev < 0)
+			ev = TCP_EV_ERROR;
 		p[i].revents = 0;
 		if (ev & (TCP_EV_READABLE | TCP_EV_ACCEPT | TCP_EV_ERROR | TCP_EV_CLOSED))
 			p[i].revents |= p[i].events & NET_POLLIN;

@@ -54,7 +54,7 @@ void net_usage_common(FILE *f)
 	      "  --cc NAME           congestion control: cubic (RFC 9438, the default, as Linux)\n"
 	      "                      or newreno (RFC 5681, 6582)\n"
 	      "  --max-conns N       connections (listeners included) the stack may hold\n"
-	      "                      (default 10000; up to 1000000)\n"
+	      "                      (default 16384; up to 1000000)\n"
 	      "  --stats             print every counter (drops by reason, RSTs, challenge ACKs,\n"
 	      "                      retransmissions...) on exit; SIGUSR1 prints them any time\n"
 	      "  --step[=segment]    pause before every state transition (and every TCP segment\n"
