@@ -135,10 +135,14 @@ static void tlp_arm(struct stack *s, struct tcb *tcb, uint32_t max)
 	if (!flight || tcb->cc.in_recovery || tcb->timer.rexmt_count || tcb->rack.tlp_on ||
 	    SEQ_LT(tcb->snd.nxt, tcb->snd.max) || !tcb->snd.syn_acked || !tcb->snd.wnd)
 		return;
+	if (pto < RACK_PTO_MIN_MS * 1000ull)
+		pto = RACK_PTO_MIN_MS * 1000ull;          /* a floor, as Linux: SRTT may be ~0 */
 	if (flight <= tcb->snd.mss)
 		pto += RACK_WCDELACKT_MS * 1000ull;
+	if (tcb->timer.rexmt && tcb->timer.rexmt <= s->now)
+		return;                                  /* the RTO is due: it goes first */
 	if (tcb->timer.rexmt && s->now + pto > tcb->timer.rexmt)
-		pto = tcb->timer.rexmt > s->now ? tcb->timer.rexmt - s->now : 0;
+		pto = tcb->timer.rexmt - s->now;
 	timer_set(tcb, RACK_TIMER_PTO, s->now + pto);
 }
 
@@ -387,6 +391,7 @@ static void tlp_timeout(struct stack *s, struct tcb *tcb)
 
 	if (!tcp_tlp_send(s, tcb, &retrans))
 		return;
+	timer_set(tcb, RACK_TIMER_NONE, 0);          /* one probe per episode */
 	tcb->rack.tlp_on = true;
 	tcb->rack.tlp_is_retrans = retrans;
 	tcb->rack.tlp_end_seq = tcb->snd.max;

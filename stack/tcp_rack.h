@@ -12,6 +12,7 @@
 #define RACK_WCDELACKT_MS 200      /* RFC 8985 7.2: worst-case delayed ACK, added to a PTO
                                       when one segment is in flight */
 #define RACK_PTO_NO_RTT_MS 1000    /* RFC 8985 7.2: the PTO before any RTT sample */
+#define RACK_PTO_MIN_MS   10       /* the PTO is never shorter (Linux's floor) */
 
 /* One segment in flight in the transmission log, in sequence order: the sequence space
  * it covers (a FIN counts) and when it was last sent. */

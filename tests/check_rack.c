@@ -189,6 +189,52 @@ START_TEST(established_rack_a_segment_sent_well_before_a_delivered_one_is_lost_a
 }
 END_TEST
 
+/* RFC 8985 6.2 step 4: 9 is only late, by more than reo_wnd: RACK resends it, and the
+ * peer, having both copies, sends a D-SACK. The reordering window doubles (2 *
+ * min_RTT/4 = 5 ms) and stays so after the recovery: the next segment SACKed past a
+ * hole waits 5 ms, not 2.5, before the hole is deemed lost. */
+START_TEST(established_rack_dsack_widens_the_reordering_window)
+{
+	uint32_t e[] = { 10, 11 }, d[] = { 9, 10 }, e2[2];
+	uint32_t first = 0;
+	int n;
+
+	twelve_in_flight(false);
+	peer_sacks(9, 1, e);
+	expect_data(21);
+	advance_ms(h, 3);
+	expect_data(9);                                      /* deemed lost: resent */
+	drain(0, NULL);
+	advance_ms(h, 1);
+	peer_sacks(11, 0, NULL);                             /* the first 9 arrives */
+	drain(0, NULL);
+	advance_ms(h, STEP_MS);
+	peer_sacks(11, 1, d);                                /* and the second: a D-SACK */
+	expect_stat(h, STAT_DSACK_RCVD, 1);
+	drain(0, NULL);
+	peer_sacks(22, 0, NULL);                             /* all: RecoveryPoint */
+	CHECK_EQ(h, status().in_recovery, 0);
+	n = 0;
+	while (sent_pending(h)) {
+		struct seg sg = expect_sent(h, TH_ACK, peek_sent(h).seq, IRS + 1, MSS);
+		if (n++ == 0)
+			first = (sg.seq - ISS - 1) / MSS;
+	}
+	CHECK_EQ(h, n >= 2, 1);                              /* first and first + 1 left together */
+	advance_ms(h, STEP_MS);
+	e2[0] = first + 1;
+	e2[1] = first + 2;
+	peer_sacks(first, 1, e2);
+	drain(0, NULL);
+	advance_ms(h, 3);
+	expect_nothing_sent(h);                              /* 2.5 ms would have been too short */
+	expect_stat(h, STAT_RACK_LOSS, 1);
+	advance_ms(h, 3);
+	expect_data(first);                                  /* 5 ms: now it is lost */
+	expect_stat(h, STAT_RACK_LOSS, 2);
+}
+END_TEST
+
 /* The retransmission of 9 is lost too. Data sent after it is SACKed a round trip later:
  * RACK deems the retransmission lost by the same rule and 9 goes a third time, in the
  * same recovery, without waiting for the RTO. */
@@ -327,6 +373,7 @@ Suite *suite(void)
 	tcase_add_test(tc, established_rack_marks_a_loss_by_time_after_the_reordering_window);
 	tcase_add_test(tc, established_rack_reordering_inside_the_window_is_no_loss);
 	tcase_add_test(tc, established_rack_a_segment_sent_well_before_a_delivered_one_is_lost_at_once);
+	tcase_add_test(tc, established_rack_dsack_widens_the_reordering_window);
 	tcase_add_test(tc, established_rack_lost_retransmission_is_resent_without_rto);
 	tcase_add_test(tc, established_tlp_probe_repairs_a_lost_tail_without_rto);
 	tcase_add_test(tc, established_no_rack_lost_tail_waits_for_the_rto);
