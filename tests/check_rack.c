@@ -3,14 +3,17 @@
  * was delivered), not by counting duplicate ACKs; reordering inside the window is no
  * loss; a D-SACK widens the window; a lost retransmission is found and sent again
  * without an RTO; a lost tail is repaired by a tail loss probe (PTO = 2*SRTT, plus the
- * worst-case delayed ACK for one segment, capped by the RTO) without an RTO; and
- * --no-rack gives the old behaviour: the RTO in the same story. */
+ * worst-case delayed ACK for one segment, capped by the RTO) without an RTO, and a
+ * probe that repaired the only loss is counted (7.4); --no-rack gives the old
+ * behaviour: the RTO in the same story. Then two stacks through 5% loss each way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
 #include "seq.h"
 #include "tcp_rack.h"
+#include "impair.h"
+#include "sim.h"
 
 #define MSS 1460u
 #define STEP_MS 10u                /* each ACK of the slow start comes 10 ms later */
@@ -318,6 +321,43 @@ START_TEST(established_tlp_probe_repairs_a_lost_tail_without_rto)
 }
 END_TEST
 
+/* RFC 8985 7.4: only the last segment is lost and the probe (that segment again)
+ * repairs it. An ACK of exactly TLP.end_seq says nothing yet (as Linux); the next one
+ * past it, with no D-SACK of the probe, shows a loss was repaired: counted, and
+ * congestion control answers as for any loss. No RTO. */
+START_TEST(established_tlp_probe_that_repaired_the_only_loss_is_counted)
+{
+	struct tcp_status st;
+
+	stack_with(false);
+	passive_open();
+	CHECK_EQ(h, tcp_send(h->s, h->now, h->h, data, 6 * MSS), 6 * MSS);
+	CHECK_EQ(h, drain(0, NULL), 3);
+	advance_ms(h, STEP_MS);
+	peer_sacks(1, 0, NULL);
+	CHECK_EQ(h, drain(0, NULL), 2);
+	advance_ms(h, STEP_MS);
+	peer_sacks(2, 0, NULL);
+	CHECK_EQ(h, drain(0, NULL), 1);
+	advance_ms(h, STEP_MS);
+	peer_sacks(5, 0, NULL);                              /* 5, the last, never arrives */
+	st = status();
+	advance_ms(h, st.rto_ms);
+	expect_data(5);                                      /* the probe, not a timeout */
+	expect_stat(h, STAT_TLP_PROBE, 1);
+	advance_ms(h, STEP_MS);
+	peer_sacks(6, 0, NULL);
+	expect_stat(h, STAT_TLP_LOSS, 0);
+	CHECK_EQ(h, tcp_send(h->s, h->now, h->h, data, MSS), MSS);
+	expect_data(6);
+	advance_ms(h, STEP_MS);
+	peer_sacks(7, 0, NULL);
+	expect_stat(h, STAT_TLP_LOSS, 1);
+	CHECK_EQ(h, status().cwnd < st.cwnd, 1);
+	expect_stat(h, STAT_RTO_TIMEOUT, 0);
+}
+END_TEST
+
 /* --no-rack: the same lost tail waits for the RTO, as before RACK-TLP. */
 START_TEST(established_no_rack_lost_tail_waits_for_the_rto)
 {
@@ -364,20 +404,94 @@ START_TEST(established_tlp_one_segment_pto_adds_the_delayed_ack_capped_by_rto)
 }
 END_TEST
 
+/* ---- two stacks on the in-memory wire ---- */
+
+struct counts { uint64_t rto, rack, tlp, rexmt, us; };
+
+/* A sends `bytes` to B over 10 ms each way, 5% loss each way (seeded: the same losses
+ * every run); B checks every byte. A's counters. */
+static struct counts lossy_transfer(bool no_rack, uint32_t bytes)
+{
+	struct stack_config ca = { .addr = PEER_IP, .msl_ms = 1000, .no_rack = no_rack,
+				   .rcvbuf = 1024 * 1024 };
+	struct stack_config cb = ca;
+	struct impair_conf imp = { .loss = 50000, .seed = 13 };
+	static uint8_t buf[65536];
+	struct sim *sim = sim_new(7, 10000);
+	struct stack *a, *b;
+	uint64_t sent = 0, got = 0, t0;
+	struct counts c;
+	ssize_t r;
+	int lh, ha, hb;
+
+	cb.addr = STACK_IP;
+	a = sim_stack(sim, sim_add(sim, &ca));
+	b = sim_stack(sim, sim_add(sim, &cb));
+	sim_set_impair(sim, 0, &imp);
+	sim_set_impair(sim, 1, &imp);
+	lh = tcp_listen(b, sim_now(sim), 9000, 4);
+	ha = tcp_connect(a, sim_now(sim), STACK_IP, 9000, 0);
+	while ((hb = tcp_accept(b, lh)) == -EAGAIN)
+		sim_run_for(sim, 1000);
+	t0 = sim_now(sim);
+	while (got < bytes && sim_now(sim) - t0 < 600000000ull) {
+		for (; sent < bytes; sent += (uint64_t)r) {
+			uint32_t n = bytes - sent < sizeof(buf) ? (uint32_t)(bytes - sent) : sizeof(buf);
+			for (uint32_t i = 0; i < n; i++)
+				buf[i] = (uint8_t)((sent + i) * 31 / 7);
+			if ((r = tcp_send(a, sim_now(sim), ha, buf, n)) <= 0)
+				break;
+		}
+		sim_run_for(sim, 1000);
+		while ((r = tcp_recv(b, sim_now(sim), hb, buf, sizeof(buf))) > 0)
+			for (ssize_t i = 0; i < r; i++, got++)
+				ck_assert_uint_eq(buf[i], (uint8_t)(got * 31 / 7));
+	}
+	ck_assert_uint_eq(got, bytes);
+	c = (struct counts){ stack_stat(a, STAT_RTO_TIMEOUT), stack_stat(a, STAT_RACK_LOSS),
+			     stack_stat(a, STAT_TLP_PROBE), stack_stat(a, STAT_RETRANSMIT),
+			     sim_now(sim) - t0 };
+	fprintf(stderr, "rack: %u bytes, 5%% loss each way, %s: %.2f s of virtual time, %llu "
+		"retransmissions, %llu timeouts, %llu RACK losses, %llu TLP probes\n", bytes,
+		no_rack ? "--no-rack" : "RACK-TLP", c.us / 1e6, (unsigned long long)c.rexmt,
+		(unsigned long long)c.rto, (unsigned long long)c.rack, (unsigned long long)c.tlp);
+	sim_free(sim);
+	return c;
+}
+
+/* Both arrive intact; RACK-TLP finds losses and probes tails, --no-rack never does, and
+ * RACK-TLP needs fewer timeouts for the same losses. */
+START_TEST(two_stacks_random_loss_rack_needs_fewer_timeouts)
+{
+	struct counts with, without;
+
+	h = h_new();
+	with = lossy_transfer(false, 4 * 1024 * 1024);
+	without = lossy_transfer(true, 4 * 1024 * 1024);
+	ck_assert_uint_gt(with.rack, 0);
+	ck_assert_uint_gt(with.tlp, 0);
+	ck_assert_uint_eq(without.rack + without.tlp, 0);
+	ck_assert_uint_lt(with.rto, without.rto);
+}
+END_TEST
+
 Suite *suite(void)
 {
 	Suite *s = suite_create("rack");
 	TCase *tc = tcase_create("rack");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, established_rack_marks_a_loss_by_time_after_the_reordering_window);
 	tcase_add_test(tc, established_rack_reordering_inside_the_window_is_no_loss);
 	tcase_add_test(tc, established_rack_a_segment_sent_well_before_a_delivered_one_is_lost_at_once);
 	tcase_add_test(tc, established_rack_dsack_widens_the_reordering_window);
 	tcase_add_test(tc, established_rack_lost_retransmission_is_resent_without_rto);
 	tcase_add_test(tc, established_tlp_probe_repairs_a_lost_tail_without_rto);
+	tcase_add_test(tc, established_tlp_probe_that_repaired_the_only_loss_is_counted);
 	tcase_add_test(tc, established_no_rack_lost_tail_waits_for_the_rto);
 	tcase_add_test(tc, established_tlp_one_segment_pto_adds_the_delayed_ack_capped_by_rto);
+	tcase_add_test(tc, two_stacks_random_loss_rack_needs_fewer_timeouts);
 	suite_add_tcase(s, tc);
 	return s;
 }
