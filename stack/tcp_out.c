@@ -1,8 +1,9 @@
 /* tcp_out.c - what to send and sending it: SYN, SYN-ACK, data within the peer's
  * window, FIN after the last byte, pure ACKs, and RSTs (RFC 9293 3.10.7.1).
  * Every TCP segment leaves through tcp_emit(). Data is copied once, from the send
- * queue straight into the packet. Entry points: tcp_output, tcp_send_ack,
- * tcp_send_rst, tcp_reply_rst, tcp_output_probe. */
+ * queue straight into the packet; tcp_rack.c is told when each segment left. Entry
+ * points: tcp_output, tcp_send_ack, tcp_send_rst, tcp_reply_rst, tcp_output_probe;
+ * for RACK-TLP tcp_rack_resend_first and tcp_tlp_send (the tail loss probe). */
 #include "tcp_priv.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

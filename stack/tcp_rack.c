@@ -121,9 +121,10 @@ static void timer_set(struct tcb *tcb, uint8_t kind, uint64_t at)
 	tcb->rack.timer = at;
 }
 
-/* 7.2: a PTO in the open state (`max`: the end of what is sent, this segment too) (not in loss recovery nor after an RTO), with data in
- * flight, SACK, and no probe outstanding: 2*SRTT, plus the worst-case delayed ACK when
- * one segment is in flight, never later than the RTO. */
+/* 7.2: a PTO in the open state (not in loss recovery nor after an RTO), with data in
+ * flight up to `max` (this segment's end when one is being sent), and no probe
+ * outstanding: 2*SRTT (at least 10 ms), plus the worst-case delayed ACK when one segment
+ * is in flight, never later than the RTO. */
 static void tlp_arm(struct stack *s, struct tcb *tcb, uint32_t max)
 {
 	uint32_t flight = max - tcb->snd.una;

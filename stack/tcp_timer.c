@@ -3,7 +3,8 @@
  * rule, backoff by doubling, give up after a bounded number of tries), persist
  * (zero-window probes with their own backoff, RFC 9293 3.8.6.1), delayed ACK
  * (3.8.6.3), TIME-WAIT (2*MSL, 3.10.8) and the FIN-WAIT-2 timeout of a closed
- * connection (which shares TIME-WAIT's deadline).
+ * connection (which shares TIME-WAIT's deadline). RACK-TLP's reordering timer and
+ * probe timeout are tcp_rack.c's: they fire from here, before the RTO.
  * Entry points: tcp_timers, tcp_next_deadline, tcp_rexmt_arm, tcp_rexmt_restart,
  * tcp_rtt_start, tcp_rtt_ack, tcp_delack, tcp_orphan_timer. */
 #include <errno.h>
