@@ -199,13 +199,14 @@ static void rack_delivered(struct stack *s, struct tcb *tcb, const struct rack_s
 		r->reordering_seen = true;               /* step 3: delivered below one delivered */
 }
 
-/* Is [seq, end) inside one SACKed range of the scoreboard? */
-static bool sacked(const struct tcb *tcb, uint32_t seq, uint32_t end)
+/* Is [seq, end) inside one SACKed range of the scoreboard? Segments are asked in
+ * sequence order, so the search goes on from where it was (*j): one pass for all. */
+static bool sacked(const struct tcb *tcb, int *j, uint32_t seq, uint32_t end)
 {
-	for (int i = 0; i < tcb->sack.n_sb; i++)
-		if (SEQ_LEQ(tcb->sack.sb[i].seq, seq) && SEQ_LEQ(end, tcb->sack.sb[i].end))
-			return true;
-	return false;
+	while (*j < tcb->sack.n_sb && SEQ_LEQ(tcb->sack.sb[*j].end, seq))
+		(*j)++;
+	return *j < tcb->sack.n_sb && SEQ_LEQ(tcb->sack.sb[*j].seq, seq) &&
+	       SEQ_LEQ(end, tcb->sack.sb[*j].end);
 }
 
 /* Every segment this ACK delivered: the cumulative ACK's leave the log, the SACKed ones
@@ -213,7 +214,7 @@ static bool sacked(const struct tcb *tcb, uint32_t seq, uint32_t end)
 static int rack_scan_delivered(struct stack *s, struct tcb *tcb, uint32_t ack)
 {
 	struct rack_log *log = tcb->rack.log;
-	int i = 0, n_sacked = 0;
+	int i = 0, j, n_sacked = 0;
 
 	for (; i < log->n && SEQ_LEQ(seg_end(&log->seg[i]), ack); i++)
 		if (!(log->seg[i].flags & RACK_SACKED))
@@ -224,9 +225,9 @@ static int rack_scan_delivered(struct stack *s, struct tcb *tcb, uint32_t ack)
 		log->seg[0].len = (uint32_t)(seg_end(&log->seg[0]) - ack);
 		log->seg[0].seq = ack;
 	}
-	for (i = 0; i < log->n; i++) {
+	for (i = 0, j = 0; i < log->n; i++) {
 		struct rack_seg *e = &log->seg[i];
-		if (!(e->flags & RACK_SACKED) && sacked(tcb, e->seq, seg_end(e))) {
+		if (!(e->flags & RACK_SACKED) && sacked(tcb, &j, e->seq, seg_end(e))) {
 			rack_delivered(s, tcb, e);
 			e->flags = (uint8_t)((e->flags | RACK_SACKED) & ~(RACK_LOST | RACK_RETRANS));
 		}
