@@ -36,15 +36,16 @@ struct rack_log {
 enum { RACK_TIMER_NONE, RACK_TIMER_REO, RACK_TIMER_PTO };
 
 struct rack_vars {
-	bool on;                       /* RACK-TLP in use (needs SACK; not with --no-rack) */
+	bool on : 1;                   /* RACK-TLP in use (needs SACK; not with --no-rack) */
+	bool reordering_seen : 1;      /* RACK.reordering_seen */
+	bool dsack_round_on : 1;       /* RACK.dsack_round is set ... */
+	bool delivered : 1;            /* RACK.xmit_ts is set: a segment was delivered */
+	bool was_recovering : 1;       /* cc.in_recovery at the last ACK: did recovery end? */
+	bool tlp_on : 1;               /* a TLP episode: TLP.end_seq is set ... */
+	bool tlp_is_retrans : 1;       /* ... TLP.is_retrans */
 	uint8_t timer_kind;            /* what `timer` is: the reordering timer or the PTO */
 	uint8_t reo_wnd_mult;          /* RACK.reo_wnd_mult (6.2 step 4), in min_RTT/4 */
 	uint8_t reo_wnd_persist;       /* RACK.reo_wnd_persist */
-	bool reordering_seen;          /* RACK.reordering_seen */
-	bool dsack_round_on;           /* RACK.dsack_round is set ... */
-	bool delivered;                /* RACK.xmit_ts is set: a segment was delivered */
-	bool was_recovering;           /* cc.in_recovery at the last ACK: did recovery end? */
-	bool tlp_on, tlp_is_retrans;   /* a TLP episode: TLP.end_seq is set; TLP.is_retrans */
 	uint32_t order;                /* RACK.end_seq's role: the transmission number of the
 	                                  most recently sent segment delivered (tcp_rack.c) */
 	uint32_t next_order;           /* the next transmission's number */
