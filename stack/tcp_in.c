@@ -39,6 +39,7 @@ static void tcp_init_rcv(struct stack *s, struct tcb *tcb, const struct seg *sg)
 	tcb->snd.mss = mss < s->mss ? mss : s->mss;   /* the effective send MSS (MUST-16) */
 	tcp_init_wscale(s, tcb, sg);
 	tcp_sack_init(tcb, sg);
+	tcp_rack_init(s, tcb);                       /* after SACK: RACK-TLP needs it */
 	tcp_ts_init(s, tcb, sg);
 	tcp_cc_init(s, tcb);
 }
@@ -397,6 +398,7 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 		       const struct seg *orig)
 {
 	enum cc_action act = CC_NONE;
+	uint32_t dsacks = tcb->sack.dsacks_rcvd;
 	bool dup;
 	int r;
 
@@ -415,10 +417,13 @@ static int tcp_rcv_ack(struct stack *s, struct tcb *tcb, const struct seg *sg,
 	if (SEQ_GT(sg->ack, tcb->snd.una))
 		act = tcp_ack_advance(s, tcb, sg);
 	tcp_update_window(tcb, sg, orig->seq);
-	if (dup)
+	if (dup && tcb->rack.on)
+		tcp_rack_dupack(s, tcb);      /* RACK finds the losses, not DupThresh */
+	else if (dup)
 		act = tcp_cc_dupack(s, tcb);
 	if (act == CC_RETRANSMIT_UNA)
 		tcp_retransmit_una(s, tcb);   /* with SACK, tcp_output then sends what NextSeg says */
+	tcp_rack_ack(s, tcb, sg, tcb->sack.dsacks_rcvd != dsacks);   /* RFC 8985 6.2, 7.4 */
 	/* LAB impl-close-states: BEGIN */
 	if (!tcp_fin_acked(tcb))
 		return 0;
@@ -623,6 +628,8 @@ void tcp_input(struct stack *s, const struct ip_pkt *ip, const uint8_t *pkt, siz
 		stack_drop(s, reason, pkt, len);
 	if (tcb) {
 		tcp_output(s, tcb);
+		if (tcb->state == TCP_CLOSED)
+			tcp_rack_free(tcb);              /* nothing is in flight any more */
 		tcb_maybe_free(s, tcb);
 	}
 }

@@ -1,8 +1,9 @@
 /* tcp_out.c - what to send and sending it: SYN, SYN-ACK, data within the peer's
  * window, FIN after the last byte, pure ACKs, and RSTs (RFC 9293 3.10.7.1).
  * Every TCP segment leaves through tcp_emit(). Data is copied once, from the send
- * queue straight into the packet. Entry points: tcp_output, tcp_send_ack,
- * tcp_send_rst, tcp_reply_rst, tcp_output_probe. */
+ * queue straight into the packet; tcp_rack.c is told when each segment left. Entry
+ * points: tcp_output, tcp_send_ack, tcp_send_rst, tcp_reply_rst, tcp_output_probe;
+ * for RACK-TLP tcp_rack_resend_first and tcp_tlp_send (the tail loss probe). */
 #include "tcp_priv.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -316,6 +317,7 @@ static uint32_t tcp_send_data(struct stack *s, struct tcb *tcb, uint32_t seq, ui
 	tcp_rtt_karn(s, tcb, seq);
 	tcp_emit(s, tcb, seq, flags, dlen);
 	tcp_rexmt_arm(s, tcb);
+	tcp_rack_sent(s, tcb, seq, dlen + !!(flags & TH_FIN));   /* when it left (RFC 8985) */
 	return dlen + !!(flags & TH_FIN);
 }
 
@@ -389,23 +391,38 @@ static uint32_t tcp_sack_new_len(const struct tcb *tcb, bool *fin)
 	return MIN(MIN(data_end - nxt, room), tcb->snd.mss);
 }
 
-/* A hole NextSeg chose, cut to the data sent and the peer's window; the FIN again
- * if it was sent and the hole reaches it. Returns the bytes sent. */
-static uint32_t tcp_sack_resend(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t len)
+/* Sent data again from `seq`, cut to the data sent and the peer's window; the FIN again
+ * if it was sent and this reaches it (alone too, with `fin_alone`). Returns the length
+ * in sequence space, 0 when nothing went. */
+static uint32_t tcp_resend(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t len,
+			   bool fin_alone)
 {
 	uint32_t data_end = tcb->snd.data_seq + tcb->snd.q.len;
 	uint32_t win_end = tcb->snd.una + tcb->snd.wnd;
+	bool fin_sent = SEQ_GT(tcb->snd.max, data_end);
 
 	if (SEQ_GT(seq + len, data_end))
 		len = SEQ_GT(data_end, seq) ? data_end - seq : 0;
 	if (SEQ_GT(seq + len, win_end))
 		len = SEQ_GT(win_end, seq) ? win_end - seq : 0;
-	if (!len)
+	if (!len && !(fin_alone && fin_sent && seq == data_end))
+		return 0;
+	return tcp_send_data(s, tcb, seq, len, fin_sent);
+}
+
+/* A hole NextSeg chose (with RACK: a segment it deemed lost, a lone FIN too). Returns
+ * the bytes sent (with RACK: the sequence space). */
+static uint32_t tcp_sack_resend(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t len)
+{
+	uint32_t n = tcp_resend(s, tcb, seq, len, tcb->rack.on), data_end;
+
+	if (!n)
 		return 0;
 	stat_inc(s, STAT_SACK_RETRANSMIT);
-	tcp_send_data(s, tcb, seq, len, SEQ_GT(tcb->snd.max, data_end));
-	tcb->sack.high_rxt = seq + len;
-	return len;
+	data_end = tcb->snd.data_seq + tcb->snd.q.len;
+	len = SEQ_GT(seq + len, data_end) ? (SEQ_GT(data_end, seq) ? data_end - seq : 0) : len;
+	tcb->sack.high_rxt = seq + MIN(len, n);
+	return tcb->rack.on ? n : MIN(len, n);
 }
 
 /* One segment by NextSeg: its length in sequence space, 0 when nothing may go. */
@@ -426,6 +443,38 @@ static uint32_t tcp_sack_step(struct stack *s, struct tcb *tcb)
 	default:
 		return 0;
 	}
+}
+
+/* RFC 6675 5 (4.3) with RACK: the first segment deemed lost goes now, whatever the pipe. */
+bool tcp_rack_resend_first(struct stack *s, struct tcb *tcb)
+{
+	uint32_t seq, len;
+
+	return tcp_can_send_data(tcb->state) && tcp_rack_first_lost(tcb, &seq, &len) &&
+	       tcp_sack_resend(s, tcb, seq, len) > 0;
+}
+
+/* RFC 8985 7.3: the tail loss probe. New data if there is some and the peer's window
+ * takes it (cwnd aside), else the last segment sent, again. */
+bool tcp_tlp_send(struct stack *s, struct tcb *tcb, bool *is_retrans)
+{
+	const struct rack_log *log = tcb->rack.log;
+	uint32_t new_len, n;
+	bool fin;
+
+	if (!tcp_can_send_data(tcb->state) || tcb->snd.nxt != tcb->snd.max)
+		return false;
+	new_len = tcp_sack_new_len(tcb, &fin);
+	*is_retrans = !new_len && !fin;
+	if (!*is_retrans) {
+		n = tcp_send_data(s, tcb, tcb->snd.nxt, new_len, true);
+		tcb->snd.nxt += n;
+		tcb->snd.max = tcb->snd.nxt;
+		return n > 0;
+	}
+	if (!log || !log->n)
+		return false;
+	return tcp_resend(s, tcb, log->seg[log->n - 1].seq, log->seg[log->n - 1].len, true) > 0;
 }
 
 /* RFC 6675 5 (C): in loss recovery, while cwnd - pipe >= 1 SMSS, send NextSeg. */

@@ -218,6 +218,8 @@ static bool sb_has(const struct tcb *tcb, uint32_t seq)
 
 bool tcp_sack_is_lost(const struct tcb *tcb, uint32_t seq)
 {
+	if (tcb->rack.on)
+		return tcp_rack_is_lost(tcb, seq);     /* RACK decides (tcp_rack.c) */
 	return !sb_has(tcb, seq) && SEQ_LT(seq, sb_lost_end(tcb));
 }
 
@@ -245,6 +247,8 @@ uint32_t tcp_sack_pipe(const struct tcb *tcb)
 	uint32_t una = tcb->snd.una, max = tcb->snd.max;
 	uint32_t rxt = SEQ_LT(tcb->sack.high_rxt, max) ? tcb->sack.high_rxt : max;
 
+	if (tcb->rack.on)
+		return tcp_rack_pipe(tcb);
 	return sb_holes(tcb, sb_lost_end(tcb), max) + sb_holes(tcb, una, rxt);
 }
 
@@ -265,14 +269,22 @@ static uint32_t sb_first_hole(const struct tcb *tcb, uint32_t seq, uint32_t *hol
 /* RFC 6675 4 NextSeg(): what loss recovery sends next. (1) the first hole above
  * HighRxt deemed lost; (2) else new data, when the caller says it may go; (3) else
  * the first hole above HighRxt below the highest SACKed byte; (4) the rescue
- * retransmission: not implemented (a lost tail waits for the RTO). */
+ * retransmission: not implemented (a lost tail waits for the RTO, or with RACK-TLP
+ * for the probe). With RACK (as Linux): (1) is the first segment RACK deemed lost
+ * and not yet resent, wherever it is (a lost retransmission too: it lies below
+ * HighRxt); (3) is not used: a hole RACK has not deemed lost is waited for. */
 enum sack_next tcp_sack_next_seg(const struct tcb *tcb, bool new_ok, uint32_t *seq,
 				 uint32_t *len)
 {
 	uint32_t from = SEQ_GT(tcb->sack.high_rxt, tcb->snd.una) ? tcb->sack.high_rxt : tcb->snd.una;
-	uint32_t end, s = sb_first_hole(tcb, from, &end);
+	uint32_t end, s;
 	bool has_sack = tcb->sack.n_sb > 0;
 
+	if (tcb->rack.on && tcp_rack_first_lost(tcb, seq, len))
+		return SACK_NEXT_LOST;
+	if (tcb->rack.on)
+		return new_ok ? SACK_NEXT_NEW : SACK_NEXT_NONE;
+	s = sb_first_hole(tcb, from, &end);
 	*seq = s;
 	*len = SEQ_LT(s, end) ? MIN(end - s, tcb->snd.mss) : 0;
 	if (*len && SEQ_LT(s, sb_lost_end(tcb)))

@@ -3,7 +3,8 @@
  * rule, backoff by doubling, give up after a bounded number of tries), persist
  * (zero-window probes with their own backoff, RFC 9293 3.8.6.1), delayed ACK
  * (3.8.6.3), TIME-WAIT (2*MSL, 3.10.8) and the FIN-WAIT-2 timeout of a closed
- * connection (which shares TIME-WAIT's deadline).
+ * connection (which shares TIME-WAIT's deadline). RACK-TLP's reordering timer and
+ * probe timeout are tcp_rack.c's: they fire from here, before the RTO.
  * Entry points: tcp_timers, tcp_next_deadline, tcp_rexmt_arm, tcp_rexmt_restart,
  * tcp_rtt_start, tcp_rtt_ack, tcp_delack, tcp_orphan_timer. */
 #include <errno.h>
@@ -21,6 +22,8 @@ uint64_t tcp_next_deadline(const struct tcb *tcb)
 {
 	uint64_t t = earliest(earliest(tcb->timer.rexmt, tcb->timer.persist),
 			      earliest(tcb->timer.timewait, tcb->timer.delack));
+
+	t = earliest(t, tcb->rack.timer);            /* RACK's reordering timer or TLP's PTO */
 
 	return t ? t : UINT64_MAX;
 }
@@ -134,8 +137,10 @@ static void tcp_rexmt_timeout(struct stack *s, struct tcb *tcb)
 		 tcb->timer.rto_ms, tcb->timer.rto_ms * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS :
 		 tcb->timer.rto_ms * 2);
 	tcp_trace_conn(s, tcb, TRACE_TIMER, s->note);
-	if (!handshake)
+	if (!handshake) {
 		tcp_cc_timeout(s, tcb);
+		tcp_rack_rto(s, tcb);
+	}
 	tcb->timer.rexmt_count++;
 	tcb->timer.rto_fired_ms = tcb->timer.rto_ms;
 	/* exponential backoff (MUST-19) */
@@ -204,9 +209,13 @@ void tcp_timers(struct stack *s, struct tcb *tcb)
 			      "3.10.8" : "Linux tcp_fin_timeout");
 	if (tcb->timer.delack && s->now >= tcb->timer.delack)
 		tcp_delack_timeout(s, tcb);
+	if (tcb->rack.timer && s->now >= tcb->rack.timer)
+		tcp_rack_timeout(s, tcb);            /* RFC 8985 6.3, 7.3 */
 	if (tcb->timer.rexmt && s->now >= tcb->timer.rexmt)
 		tcp_rexmt_timeout(s, tcb);
 	if (tcb->timer.persist && s->now >= tcb->timer.persist)
 		tcp_persist_timeout(s, tcb);
+	if (tcb->state == TCP_CLOSED)
+		tcp_rack_free(tcb);
 	tcb_maybe_free(s, tcb);
 }

@@ -32,8 +32,9 @@ static void stack_with(bool no_sack, bool no_ts)
 
 	cfg.no_sack = no_sack;
 	cfg.no_timestamps = no_ts;
+	cfg.no_rack = 1;          /* these stories are RFC 6675's DupThresh: check_rack has RACK's */
 	h = h_new_config(&cfg);
-	h_say(h, "stack:%s%s", no_sack ? " --no-sack" : "", no_ts ? " --no-timestamps" : "");
+	h_say(h, "stack:%s%s --no-rack", no_sack ? " --no-sack" : "", no_ts ? " --no-timestamps" : "");
 }
 
 /* A segment from the peer with the options of `opt` (sack_ok, TS, blocks). */
@@ -488,11 +489,14 @@ static uint64_t transfer(bool no_sack, uint32_t loss_ppm, bool holes, uint32_t b
 	}
 	ck_assert_uint_eq(got, bytes);
 	fprintf(stderr, "sack: %u bytes, %s, %s: %.2f s of virtual time, %llu retransmissions "
-		"(%llu timeouts, %llu SACK recoveries)\n", bytes, holes ? "three holes per 200 "
+		"(%llu timeouts, %llu SACK recoveries, %llu RACK losses, %llu TLP probes, %llu D-SACKs)\n", bytes, holes ? "three holes per 200 "
 		"segments" : loss_ppm ? "random loss" : "clean link", no_sack ? "--no-sack" : "SACK",
 		(sim_now(p.sim) - t0) / 1e6, (unsigned long long)stack_stat(p.a, STAT_RETRANSMIT),
 		(unsigned long long)stack_stat(p.a, STAT_RTO_TIMEOUT),
-		(unsigned long long)stack_stat(p.a, STAT_SACK_RECOVERY));
+		(unsigned long long)stack_stat(p.a, STAT_SACK_RECOVERY),
+		(unsigned long long)stack_stat(p.a, STAT_RACK_LOSS),
+		(unsigned long long)stack_stat(p.a, STAT_TLP_PROBE),
+		(unsigned long long)stack_stat(p.a, STAT_DSACK_RCVD));
 	if (!no_sack && (loss_ppm || holes))
 		ck_assert_uint_gt(stack_stat(p.a, STAT_SACK_RECOVERY), 0);
 	if (no_sack)
