@@ -231,6 +231,7 @@ void tcb_free(struct stack *s, struct tcb *tcb)
 	ring_give(&tcb->rcv.q, &s->rcv_pool);
 	tcb->rcv.n_ooo = 0;
 	tcp_reasm_release(tcb);
+	tcp_rack_free(tcb);                          /* RACK's transmission log, if data was in flight */
 	listener_free(tcb->listen);
 	free(tcb);
 }
