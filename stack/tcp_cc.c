@@ -4,7 +4,10 @@
  * scoreboard and NextSeg are tcp_sack.c's), and the loss window after a timeout. cwnd and ssthresh are in bytes,
  * SMSS is tcb->snd.mss. Every change worth seeing is traced ("cc: ..."). It only
  * decides: what to retransmit now is returned to the caller, which sends it.
- * Entry points: tcp_cc_init, tcp_cc_ack, tcp_cc_dupack, tcp_cc_timeout. */
+ * Two algorithms (--cc, s->cfg.cc) share all of this and differ only in the few
+ * functions under "the algorithm" below: NewReno, whose arithmetic is right there,
+ * and CUBIC (RFC 9438, tcp_cubic.c), the default, as on Linux.
+ * Entry points: tcp_cc_init, tcp_cc_ack, tcp_cc_dupack, tcp_cc_loss_detected, tcp_cc_timeout. */
 #include <stdio.h>
 #include "tcp_priv.h"
 
@@ -33,12 +36,51 @@ void tcp_cc_init(struct stack *s, struct tcb *tcb)
 	tcb->cc.recover = tcb->snd.iss;
 	tcb->cc.dupacks = 0;
 	tcb->cc.in_recovery = false;
+	tcp_cubic_init(tcb);
+}
+
+/* ---- the algorithm: what NewReno and CUBIC do differently ---- */
+
+static bool cc_cubic(const struct stack *s)
+{
+	return s->cfg.cc == STACK_CC_CUBIC;
 }
 
 /* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2*SMSS) */
 static uint32_t cc_half_flight(const struct tcb *tcb)
 {
 	return MAX(tcp_flight_size(tcb) / 2, 2u * tcb->snd.mss);
+}
+
+/* A loss (3 duplicate ACKs, SACK, RACK): the new ssthresh. NewReno halves what is in
+ * flight; CUBIC takes 0.7 of it and remembers the window it lost at (W_max). */
+static uint32_t cc_loss_ssthresh(struct stack *s, struct tcb *tcb)
+{
+	return cc_cubic(s) ? tcp_cubic_loss(s, tcb) : cc_half_flight(tcb);
+}
+
+/* A retransmission timeout (the first for this data): the new ssthresh. */
+static uint32_t cc_timeout_ssthresh(struct stack *s, struct tcb *tcb)
+{
+	return cc_cubic(s) ? tcp_cubic_timeout(s, tcb) : cc_half_flight(tcb);
+}
+
+/* Congestion avoidance: how many bytes an ACK of `acked` adds to cwnd. NewReno:
+ * SMSS*SMSS/cwnd (RFC 5681 (3)), about one segment per round trip; CUBIC: what
+ * its curve W_cubic(t) says (RFC 9438 4.2-4.5). */
+static uint32_t cc_avoid(struct stack *s, struct tcb *tcb, uint32_t acked)
+{
+	if (cc_cubic(s))
+		return tcp_cubic_avoid(s, tcb, acked);
+	return MAX(1u, tcb->snd.mss * tcb->snd.mss / tcb->cc.cwnd);
+}
+
+/* Once recovery is over: was the reduction spurious (D-SACKs)? CUBIC undoes it
+ * (RFC 9438 4.9); NewReno, the simple one, keeps it. */
+static void cc_undo(struct stack *s, struct tcb *tcb)
+{
+	if (cc_cubic(s))
+		tcp_cubic_undo(s, tcb);
 }
 
 /* cwnd grows by at most `add`, and never past what could ever be in flight (the
@@ -56,7 +98,7 @@ static void cc_grow(struct tcb *tcb, uint32_t add)
  * sends while cwnd - pipe >= 1 SMSS (4.4, tcp_out.c). */
 static enum cc_action cc_sack_enter(struct stack *s, struct tcb *tcb)
 {
-	tcb->cc.ssthresh = cc_half_flight(tcb);
+	tcb->cc.ssthresh = cc_loss_ssthresh(s, tcb);
 	tcb->cc.cwnd = tcb->cc.ssthresh;
 	tcb->cc.recover = tcb->snd.max;              /* RecoveryPoint */
 	tcb->cc.in_recovery = true;
@@ -101,9 +143,11 @@ static enum cc_action cc_sack_ack(struct stack *s, struct tcb *tcb)
  * variant). */
 enum cc_action tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
 {
-	uint32_t smss = tcb->snd.mss, before = tcb->cc.cwnd;
+	uint32_t smss = tcb->snd.mss, before;
 
 	tcb->cc.dupacks = 0;
+	cc_undo(s, tcb);
+	before = tcb->cc.cwnd;
 	if (tcb->cc.in_recovery && tcb->sack.ok)
 		return cc_sack_ack(s, tcb);
 	if (tcb->cc.in_recovery) {
@@ -123,7 +167,7 @@ enum cc_action tcp_cc_ack(struct stack *s, struct tcb *tcb, uint32_t acked)
 	if (tcb->cc.cwnd < tcb->cc.ssthresh)
 		cc_grow(tcb, MIN(acked, smss));                 /* slow start (MUST-19) */
 	else
-		cc_grow(tcb, MAX(1u, smss * smss / tcb->cc.cwnd)); /* congestion avoidance */
+		cc_grow(tcb, cc_avoid(s, tcb, acked));          /* congestion avoidance */
 	if (before < tcb->cc.ssthresh && tcb->cc.cwnd >= tcb->cc.ssthresh)
 		cc_trace(s, tcb, "cwnd reached ssthresh: slow start -> congestion avoidance");
 	if (SEQ_GT(tcb->snd.una, tcb->cc.recover))
@@ -138,6 +182,7 @@ enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb)
 {
 	stat_inc(s, STAT_DUPACK);
 	tcb->cc.dupacks++;
+	cc_undo(s, tcb);
 	if (tcb->sack.ok)
 		return cc_sack_dupack(s, tcb);
 	if (tcb->cc.in_recovery) {
@@ -146,7 +191,7 @@ enum cc_action tcp_cc_dupack(struct stack *s, struct tcb *tcb)
 	}
 	if (tcb->cc.dupacks != TCP_DUPACK_THRESH || !SEQ_GEQ(tcb->snd.una, tcb->cc.recover))
 		return CC_NONE;
-	tcb->cc.ssthresh = cc_half_flight(tcb);
+	tcb->cc.ssthresh = cc_loss_ssthresh(s, tcb);
 	tcb->cc.recover = tcb->snd.max;
 	tcb->cc.cwnd = tcb->cc.ssthresh + TCP_DUPACK_THRESH * tcb->snd.mss;
 	tcb->cc.in_recovery = true;
@@ -166,11 +211,11 @@ enum cc_action tcp_cc_loss_detected(struct stack *s, struct tcb *tcb)
 }
 
 /* RFC 5681 3.1 (4), (5): after a timeout, one segment at a time again; ssthresh
- * is halved only for the first timeout of a segment. RFC 6582 4: recover = SND.MAX. */
+ * is lowered (NewReno: halved) only for the first timeout of a segment. RFC 6582 4: recover = SND.MAX. */
 void tcp_cc_timeout(struct stack *s, struct tcb *tcb)
 {
 	if (tcb->timer.rexmt_count == 0)
-		tcb->cc.ssthresh = cc_half_flight(tcb);
+		tcb->cc.ssthresh = cc_timeout_ssthresh(s, tcb);
 	tcb->cc.cwnd = tcb->snd.mss;
 	tcb->cc.recover = tcb->snd.max;
 	tcb->cc.dupacks = 0;

@@ -25,6 +25,16 @@ static void setup(void)
 }
 static void teardown(void) { h_free(h); }
 
+/* The test is about NewReno's arithmetic (RFC 5681, 6582): --cc newreno, not the default CUBIC. */
+static void newreno(void)
+{
+	struct stack_config cfg = h_config(0);
+
+	cfg.cc = STACK_CC_NEWRENO;
+	h_free(h);
+	h = h_new_config(&cfg);
+}
+
 static struct tcp_status status(void)
 {
 	struct tcp_status st;
@@ -580,6 +590,7 @@ END_TEST
  * segment; then slow start up to ssthresh and congestion avoidance past it (MUST-19). */
 START_TEST(cc_timeout_then_slow_start_then_congestion_avoidance)
 {
+	newreno();
 	h_passive_established(h);
 	send_bytes(0, 20 * MSS);
 	for (uint32_t i = 0; i < 3; i++)
@@ -605,6 +616,7 @@ START_TEST(cc_three_dup_acks_fast_retransmit_and_recovery)
 {
 	struct tcp_status st;
 
+	newreno();
 	h_passive_established(h);
 	send_bytes(0, 12 * MSS);
 	for (uint32_t i = 0; i < 3; i++)
@@ -647,6 +659,7 @@ END_TEST
  * retransmits the second at once (RFC 6582), no timeout needed. */
 START_TEST(cc_partial_ack_retransmits_the_next_hole)
 {
+	newreno();
 	h_passive_established(h);
 	send_bytes(0, 12 * MSS);
 	for (uint32_t i = 0; i < 3; i++)

@@ -32,9 +32,10 @@ static void stack_with(bool no_sack, bool no_ts)
 
 	cfg.no_sack = no_sack;
 	cfg.no_timestamps = no_ts;
+	cfg.cc = STACK_CC_NEWRENO;    /* the stories count RFC 6675's ssthresh = FlightSize / 2 */
 	cfg.no_rack = 1;          /* these stories are RFC 6675's DupThresh: check_rack has RACK's */
 	h = h_new_config(&cfg);
-	h_say(h, "stack:%s%s --no-rack", no_sack ? " --no-sack" : "", no_ts ? " --no-timestamps" : "");
+	h_say(h, "stack:%s%s --no-rack --cc newreno", no_sack ? " --no-sack" : "", no_ts ? " --no-timestamps" : "");
 }
 
 /* A segment from the peer with the options of `opt` (sack_ok, TS, blocks). */
@@ -452,7 +453,7 @@ static bool drop_three_holes(void *ctx, int from, const uint8_t *pkt, size_t len
 static uint64_t transfer(bool no_sack, uint32_t loss_ppm, bool holes, uint32_t bytes)
 {
 	struct stack_config ca = { .addr = PEER_IP, .msl_ms = 1000, .no_sack = no_sack,
-				   .rcvbuf = 1024 * 1024 };
+				   .rcvbuf = 1024 * 1024, .cc = STACK_CC_NEWRENO };  /* SACK against NewReno's recovery */
 	struct stack_config cb = ca;
 	struct impair_conf imp = { .loss = loss_ppm, .seed = 42 };
 	static uint8_t buf[65536];
