@@ -98,7 +98,8 @@ static int tcp_listen_cookie_ack(struct stack *s, struct tcb *l, struct seg *sg)
 
 /* 3.10.7.2: a SYN creates a child TCB in SYN-RECEIVED and is answered by SYN,ACK,
  * unless a queue is full: then the SYN is dropped (the peer will retry), or with
- * cookies on and the half-open queue full, answered with a cookie. An ACK can be
+ * cookies on and the half-open queue full, answered with a cookie. With the whole
+ * connection table full and cookies off, it is refused with a RST. An ACK can be
  * the answer to a cookie only shortly after the half-open queue overflowed. */
 static int tcp_listen_input(struct stack *s, struct tcb *l, struct seg *sg)
 {
@@ -123,6 +124,11 @@ static int tcp_listen_input(struct stack *s, struct tcb *l, struct seg *sg)
 		listener_overflow(l->listen, s->now);
 		tcp_reply_cookie(s, sg);
 		return 0;
+	}
+	if (listener_synq_full(l->listen) && tcb_table_full(s)) {
+		stat_inc(s, STAT_TABLE_FULL);        /* no cookies, no room: refused at once */
+		tcp_reply_rst(s, sg);
+		return STAT_DROP_TCP_NOMEM;
 	}
 	if (listener_synq_full(l->listen))
 		return STAT_DROP_TCP_SYNQ_FULL;

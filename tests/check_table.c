@@ -39,11 +39,13 @@ static bool drop_data(void *ctx, int from, const uint8_t *pkt, size_t len)
 	return true;
 }
 
-/* B's table holds at most b_max (0: the default); A's is the default. */
-static void world_init(struct world *w, uint32_t b_max)
+/* B's table holds at most b_max (0: the default), and B answers with SYN cookies
+ * unless no_cookies; A's table is the default. */
+static void world_init_cookies(struct world *w, uint32_t b_max, int no_cookies)
 {
 	struct stack_config ca = { .addr = A_IP, .msl_ms = 1000 };
-	struct stack_config cb = { .addr = B_IP, .msl_ms = 1000, .max_conns = b_max };
+	struct stack_config cb = { .addr = B_IP, .msl_ms = 1000, .max_conns = b_max,
+				   .no_syncookies = no_cookies };
 
 	memset(w, 0, sizeof(*w));
 	w->sim = sim_new(42, 100);                   /* 0.1 ms one way */
@@ -52,6 +54,11 @@ static void world_init(struct world *w, uint32_t b_max)
 	sim_set_drop(w->sim, drop_data, w);
 	w->lh = tcp_listen(w->b, sim_now(w->sim), PORT, 128);
 	ck_assert_int_ge(w->lh, 0);
+}
+
+static void world_init(struct world *w, uint32_t b_max)
+{
+	world_init_cookies(w, b_max, 0);
 }
 
 static struct tcp_status status(struct stack *s, int h)
@@ -204,6 +211,25 @@ START_TEST(a_syn_that_finds_the_table_full_is_answered_with_a_cookie_and_counted
 }
 END_TEST
 
+/* The same full table with --no-syncookies: the 4th SYN is refused at once with a RST
+ * (the client's connect fails with ECONNREFUSED), counted, never dropped in silence. */
+START_TEST(with_cookies_off_a_syn_that_finds_the_table_full_is_refused_by_rst)
+{
+	struct world w;
+	int ha[4], hb[4];
+
+	world_init_cookies(&w, 4, 1);
+	ck_assert_int_eq(open_many(&w, 3, ha, hb), 3);
+	ha[3] = tcp_connect(w.a, sim_now(w.sim), B_IP, PORT, 0);
+	sim_run_for(w.sim, 2 * MS);
+	ck_assert_uint_eq(stack_stat(w.b, STAT_TABLE_FULL), 1);
+	ck_assert_uint_eq(stack_stat(w.b, STAT_SYNCOOKIE_SENT), 0);
+	ck_assert_uint_eq(stack_stat(w.b, STAT_RST_SENT), 1);
+	ck_assert_int_eq(tcp_sock_error(w.a, ha[3]), -ECONNREFUSED);
+	sim_free(w.sim);
+}
+END_TEST
+
 START_TEST(buffers_are_held_only_while_data_waits)
 {
 	struct world w;
@@ -312,6 +338,7 @@ int main(void)
 	tcase_add_test(tc, ten_thousand_connections_by_default_and_handles_stay_valid_as_the_table_grows);
 	tcase_add_test(tc, a_freed_slot_is_reused_at_once_and_the_table_does_not_grow);
 	tcase_add_test(tc, a_syn_that_finds_the_table_full_is_answered_with_a_cookie_and_counted);
+	tcase_add_test(tc, with_cookies_off_a_syn_that_finds_the_table_full_is_refused_by_rst);
 	tcase_add_test(tc, buffers_are_held_only_while_data_waits);
 	tcase_add_test(tc, next_deadline_is_the_earliest_timer_among_thousands_of_idle_connections);
 	suite_add_tcase(s, tc);
