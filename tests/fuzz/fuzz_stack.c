@@ -308,10 +308,14 @@ static void fz_emit(void *ctx, const uint8_t *pkt, size_t len)
 #ifdef INTERNAL_CHECKS
 		const struct tcb *c = tcb_lookup(G.s, sg.dst, sg.dport, sg.sport);
 		if (c && c->snd.iss == t->our_iss) {
+			uint32_t sacked = 0;          /* RFC 6675: SACKed bytes are out of the pipe */
+			for (int i = 0; i < c->sack.n_sb; i++)
+				sacked += c->sack.sb[i].end - c->sack.sb[i].seq;
 			CHECK(S_LEQ(dend, c->snd.una + c->snd.wnd), "new data up to %u past the peer's window "
 			      "(SND.UNA %u + SND.WND %u)", dend, c->snd.una, c->snd.wnd);
-			CHECK(S_LEQ(dend, c->snd.una + c->cc.cwnd + 2u * c->snd.mss), "new data up to %u past the "
-			      "congestion window (SND.UNA %u + cwnd %u + 2 SMSS)", dend, c->snd.una, c->cc.cwnd);
+			CHECK(S_LEQ(dend, c->snd.una + c->cc.cwnd + sacked + 2u * c->snd.mss), "new data up to %u "
+			      "past the congestion window (SND.UNA %u + cwnd %u + SACKed %u + 2 SMSS)", dend,
+			      c->snd.una, c->cc.cwnd, sacked);
 		}
 #endif
 		(void)dend;
