@@ -376,6 +376,42 @@ def lossy(cand, direction):
             os.environ["KB_TCP_CC"] = saved
 
 
+# Issue 13: the stack's own impairments, 1% loss and 20 ms delay each way (a 40 ms RTT):
+# the stack sending to the kernel ("tuntcp") against the kernel (CUBIC) sending to the
+# stack ("linux") over the same impaired link, SHA-256 checked.
+DELAY_BYTES = 4 * 1024 * 1024 if Q else 10 * 1024 * 1024
+
+
+def delayed(cand):
+    saved = os.environ.get("KB_TCP_CC")
+    os.environ["KB_TCP_CC"] = "cubic"
+    impair = ("--loss", "1%", "--delay", "20ms", "--rcvbuf", "4M", "--msl", "1")
+    try:
+        with Run() as r:
+            ns = r.netns("tun")
+            if cand == "linux":
+                srv = r.start(ns, 1, stack_app("sink", *impair, log="delay_in.log"))
+                srv.expect("listening", 10)
+                cli = r.start(ns, 0, [tool("kb"), "sendn", STACK, "9000", str(DELAY_BYTES)])
+                res = cli.readline(300)
+                got = srv.expect(r"sha256[ =]", 5)
+            else:
+                recv = r.start(ns, 0, [tool("kb"), "recvn", "9000"])
+                recv.expect("listening", 10)
+                snd = r.start(ns, 1, stack_app("source", *impair, "--bytes", str(DELAY_BYTES),
+                                               KERNEL, log="delay_out.log"))
+                res = recv.readline(300)
+                got = snd.expect(r"sha256[ =]", 30)
+            if not sha_of(res) or sha_of(res) != sha_of(got):
+                raise RunError("the two ends disagree: %s | %s" % (res, got))
+            return kv(res)["mbps"], {}
+    finally:
+        if saved is None:
+            del os.environ["KB_TCP_CC"]
+        else:
+            os.environ["KB_TCP_CC"] = saved
+
+
 def pingpong(cand, client_cpu):
     srv = {"tuntcp": ("tun", stack_app("echo-server", log="pingpong.log")),
            "ceiling": ("tun", [tool("refpeer"), "echo"]),
@@ -561,6 +597,8 @@ METRICS = [
      ("tuntcp", "linux"), lambda c: lossy(c, "in")),
     ("loss_out", "20 MB stack -> kernel through 5% loss each way (CUBIC)", "Gbit/s", True,
      ("tuntcp", "linux"), lambda c: lossy(c, "out")),
+    ("delay_loss", "stack -> kernel vs kernel -> stack, 1% loss and 20 ms delay each way", "Mbit/s",
+     True, ("tuntcp", "linux"), delayed),
     ("memory", "memory per idle connection", "bytes", False, ("tuntcp", "linux"), memory),
     ("concurrency", "concurrent connections accepted", "conns", True, ("tuntcp", "linux"), concurrency),
     ("core", "core, two stacks in memory, time per data segment", "ns", False, ("tuntcp",), core),
@@ -640,7 +678,7 @@ def main():
     try:
         for key, title, unit, higher, cands, fn in metrics:
             t0 = time.monotonic()
-            reps = PAIRS if key not in ("concurrency", "loss_in", "loss_out") else max(1, min(PAIRS, 3))
+            reps = PAIRS if key not in ("concurrency", "loss_in", "loss_out", "delay_loss") else max(1, min(PAIRS, 3))
             values[key] = {c: [] for c in cands}
             extras[key] = {c: [] for c in cands}
             if key == "pingpong_1cpu" or key == "pingpong_2cpu":
@@ -695,6 +733,9 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
               "connrate_pp": "connections/s, pingpong-server --linger 0",
               "loss_in": "20 MB kernel -> stack through 5% random loss each way (CUBIC), Gbit/s",
               "loss_out": "20 MB stack -> kernel through 5% random loss each way (CUBIC), Gbit/s",
+              "delay_loss": "through 1% loss and 20 ms delay each way (the stack's impairments), "
+                            "Mbit/s: the stack sending (tuntcp) against the kernel, CUBIC, sending to the "
+                            "stack (Linux column)",
               "memory": "memory per idle connection, bytes",
               "concurrency": "concurrent connections before SYNs fail",
               "core": "core in memory, ns per data segment (both ends)",
@@ -707,6 +748,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
              "pingpong_2cpu": "<= 1.1 x ceiling and <= Linux",
              "connrate": ">= 1.0 x ceiling", "connrate_pp": ">= 1.0 x ceiling",
              "loss_in": ">= 0.5 x Linux (issue 13)", "loss_out": ">= 0.5 x Linux (issue 13)",
+             "delay_loss": ">= 0.9 (issue 13)",
              "memory": "<= 1 KB RSS (echo-server)", "concurrency": ">= 10,000",
              "core": ">= 10 Gbit/s per CPU (<= 1170 ns)"}
     keys = []
