@@ -232,6 +232,7 @@ void tcb_free(struct stack *s, struct tcb *tcb)
 	tcb->rcv.n_ooo = 0;
 	tcp_reasm_release(tcb);
 	tcp_rack_free(tcb);                          /* RACK's transmission log, if data was in flight */
+	tcp_sack_free(tcb);                          /* the SACK scoreboard, if blocks were held */
 	listener_free(tcb->listen);
 	free(tcb);
 }

@@ -276,6 +276,7 @@ void tcp_sack_note(struct tcb *tcb, uint32_t seq);
 void tcp_sack_dup(struct tcb *tcb, uint32_t seq, uint32_t end);
 uint32_t tcp_sack_update(struct stack *s, struct tcb *tcb, const struct seg *sg);
 bool tcp_sack_is_lost(const struct tcb *tcb, uint32_t seq);
+void tcp_sack_free(struct tcb *tcb);         /* tcb_free calls it (the scoreboard) */
 uint32_t tcp_sack_pipe(const struct tcb *tcb);
 enum sack_next { SACK_NEXT_NONE, SACK_NEXT_LOST, SACK_NEXT_NEW, SACK_NEXT_HOLE };
 enum sack_next tcp_sack_next_seg(const struct tcb *tcb, bool new_ok, uint32_t *seq,

@@ -7,6 +7,7 @@
  * Entry points: tcp_sack_init, tcp_sack_blocks, tcp_sack_note, tcp_sack_dup,
  * tcp_sack_update, tcp_sack_is_lost, tcp_sack_pipe, tcp_sack_next_seg, tcp_sack_skip. */
 #include <string.h>
+#include <stdlib.h>
 #include "tcp_priv.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -121,6 +122,8 @@ static uint32_t sb_bytes(const struct tcb *tcb)
  * the board full, a new range above all others is forgotten, else the highest is. */
 static void sb_add(struct tcb *tcb, uint32_t seq, uint32_t end)
 {
+	if (!tcb->sack.sb && !(tcb->sack.sb = malloc(TCP_SACK_SCOREBOARD * sizeof(struct range))))
+		return;                            /* no memory: later ACKs carry the blocks again */
 	struct range *sb = tcb->sack.sb;
 	int i = 0, j, n = tcb->sack.n_sb;
 
@@ -149,9 +152,13 @@ static void sb_prune(struct tcb *tcb, uint32_t una)
 
 	while (i < tcb->sack.n_sb && SEQ_LEQ(tcb->sack.sb[i].end, una))
 		i++;
+	if (i == tcb->sack.n_sb) {
+		tcp_sack_free(tcb);                /* all acknowledged: the board empties */
+		return;
+	}
 	tcb->sack.n_sb -= i;
 	memmove(&tcb->sack.sb[0], &tcb->sack.sb[i], (size_t)tcb->sack.n_sb * sizeof(tcb->sack.sb[0]));
-	if (tcb->sack.n_sb && SEQ_LT(tcb->sack.sb[0].seq, una))
+	if (SEQ_LT(tcb->sack.sb[0].seq, una))
 		tcb->sack.sb[0].seq = una;
 }
 
@@ -311,6 +318,14 @@ uint32_t tcp_sack_skip(const struct tcb *tcb, uint32_t seq, uint32_t *room)
  * receiver may have reneged); blocks in later ACKs fill the board again. */
 void tcp_sack_clear(struct tcb *tcb)
 {
-	tcb->sack.n_sb = 0;
+	tcp_sack_free(tcb);
 	tcb->sack.high_rxt = tcb->snd.una;
+}
+
+/* The scoreboard's memory goes back (the board is empty; tcb_free calls it too). */
+void tcp_sack_free(struct tcb *tcb)
+{
+	free(tcb->sack.sb);
+	tcb->sack.sb = NULL;
+	tcb->sack.n_sb = 0;
 }

@@ -21,7 +21,9 @@ struct sack_vars {
 	bool dsack;                    /* a duplicate to report first in the next ACK ... */
 	struct range dup;              /* ... these bytes */
 	/* sender: the scoreboard (RFC 6675 3), SACKed ranges above SND.UNA, in order */
-	struct range sb[TCP_SACK_SCOREBOARD];
+	struct range *sb;              /* TCP_SACK_SCOREBOARD of them, allocated with the first
+	                                  block and freed when the board empties: NULL while
+	                                  n_sb is 0 (an idle connection holds none) */
 	int n_sb;
 	uint32_t high_rxt;             /* HighRxt: the end of what loss recovery resent */
 	uint32_t dsacks_rcvd;          /* D-SACKs the peer sent us (for the trace and tests) */
