@@ -16,6 +16,7 @@ order), and the ratio is taken within each pair. No assertion on any number.
 
 Writes build/bench/results.txt, results.json and results.tsv."""
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -331,10 +332,22 @@ def sha_of(line):
     return m.group(1) if m else None
 
 
-def lossy(cand, direction):
+@contextlib.contextmanager
+def kernel_cc(name):
+    """Every kb socket started inside uses congestion control `name` ($KB_TCP_CC)."""
     saved = os.environ.get("KB_TCP_CC")
-    os.environ["KB_TCP_CC"] = "cubic"
+    os.environ["KB_TCP_CC"] = name
     try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["KB_TCP_CC"]
+        else:
+            os.environ["KB_TCP_CC"] = saved
+
+
+def lossy(cand, direction):
+    with kernel_cc("cubic"):
         with Run() as r:
             if cand == "linux":
                 k, s = r.veth()
@@ -369,11 +382,6 @@ def lossy(cand, direction):
             if not sha_of(res) or sha_of(res) != sha_of(got):
                 raise RunError("the two ends disagree: %s | %s" % (res, got))
             return kv(res)["mbps"] / 1000, {}
-    finally:
-        if saved is None:
-            del os.environ["KB_TCP_CC"]
-        else:
-            os.environ["KB_TCP_CC"] = saved
 
 
 # Issue 13: the stack's own impairments, 1% loss and 20 ms delay each way (a 40 ms RTT):
@@ -383,10 +391,8 @@ DELAY_BYTES = 4 * 1024 * 1024 if Q else 10 * 1024 * 1024
 
 
 def delayed(cand):
-    saved = os.environ.get("KB_TCP_CC")
-    os.environ["KB_TCP_CC"] = "cubic"
     impair = ("--loss", "1%", "--delay", "20ms", "--rcvbuf", "4M", "--msl", "1")
-    try:
+    with kernel_cc("cubic"):
         with Run() as r:
             ns = r.netns("tun")
             if cand == "linux":
@@ -405,11 +411,6 @@ def delayed(cand):
             if not sha_of(res) or sha_of(res) != sha_of(got):
                 raise RunError("the two ends disagree: %s | %s" % (res, got))
             return kv(res)["mbps"], {}
-    finally:
-        if saved is None:
-            del os.environ["KB_TCP_CC"]
-        else:
-            os.environ["KB_TCP_CC"] = saved
 
 
 def pingpong(cand, client_cpu):
