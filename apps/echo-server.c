@@ -1,12 +1,13 @@
 /* echo-server - echoes everything back until the peer closes, then closes too.
  * --prefix TEXT answers TEXT + data (seed 001's server answers "Server: " + data).
  * One thread per connection, so several clients can be served at once; with --events
- * one thread serves them all (net_poll). A failed
+ * one thread serves them all (net_events). A failed
  * recv or send (a RST from the peer: ECONNRESET, then EPIPE) is printed on stderr.
  * --no-accept listens and never accepts: connections wait in the accept queue. */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,12 @@ done:
 	return NULL;
 }
 
-/* --events: one thread for every connection, net_poll for readiness. A connection
- * costs its small record, plus what it has not managed to send yet. */
+/* --events: one thread for every connection, an event set (net_events) for
+ * readiness: a wake-up costs what the connections that changed cost, however many sit
+ * idle. A connection costs its small record, by handle, plus what it has not managed
+ * to send yet. */
 struct econn {
-	int fd;
+	bool open;
 	char *pend;                          /* the echo not yet queued, [off, len) */
 	size_t off, len;
 };
@@ -65,12 +68,12 @@ static void echo_error(struct net *n, int fd, const char *what, ssize_t r)
 }
 
 /* Queue what fits of c's pending echo; -1 on an error (the connection is done). */
-static int econn_flush(struct net *n, struct econn *c)
+static int econn_flush(struct net *n, int fd, struct econn *c)
 {
-	ssize_t w = net_send_some(n, c->fd, c->pend + c->off, c->len - c->off);
+	ssize_t w = net_send_some(n, fd, c->pend + c->off, c->len - c->off);
 
 	if (w < 0 && w != -EAGAIN) {
-		echo_error(n, c->fd, "send", w);
+		echo_error(n, fd, "send", w);
 		return -1;
 	}
 	c->off += w > 0 ? (size_t)w : 0;
@@ -83,14 +86,14 @@ static int econn_flush(struct net *n, struct econn *c)
 
 /* Data arrived: echo it (what does not fit waits in c->pend). 0, or 1 when the
  * connection is done (end of stream or an error). */
-static int econn_input(struct net *n, struct econn *c, const char *prefix, char *buf)
+static int econn_input(struct net *n, int fd, struct econn *c, const char *prefix, char *buf)
 {
 	size_t plen = strlen(prefix);
-	ssize_t r = net_recv(n, c->fd, buf + plen, BUF_SIZE);
+	ssize_t r = net_recv(n, fd, buf + plen, BUF_SIZE);
 
 	if (r <= 0) {
 		if (r < 0)
-			echo_error(n, c->fd, "recv", r);
+			echo_error(n, fd, "recv", r);
 		return 1;
 	}
 	memcpy(buf, prefix, plen);
@@ -99,12 +102,28 @@ static int econn_input(struct net *n, struct econn *c, const char *prefix, char 
 	memcpy(c->pend, buf, plen + (size_t)r);
 	c->off = 0;
 	c->len = plen + (size_t)r;
-	return econn_flush(n, c) ? 1 : 0;
+	return econn_flush(n, fd, c) ? 1 : 0;
 }
 
-/* Every connection waiting in the accept queue (as many as cs has room for): a scan
- * of all connections per wake-up is paid once for all of them. Returns the new count. */
-static size_t accept_ready(struct net *n, int lfd, struct econn *cs, size_t nc, size_t cap)
+/* The connections by handle, with room for fd; NULL when there is no memory. */
+static struct econn *econn_room(struct econn *cs, size_t *cap, int fd)
+{
+	size_t want = *cap ? *cap : 64;
+
+	while (want <= (size_t)fd)
+		want *= 2;
+	if (want == *cap)
+		return cs;
+	if (!(cs = realloc(cs, want * sizeof(*cs))))
+		return NULL;
+	memset(cs + *cap, 0, (want - *cap) * sizeof(*cs));
+	*cap = want;
+	return cs;
+}
+
+/* Every connection waiting in the accept queue, watched from now on. */
+static struct econn *accept_ready(struct net *n, struct net_events *ev, int lfd,
+				  struct econn *cs, size_t *cap)
 {
 	struct tcp_status st;
 
@@ -112,52 +131,62 @@ static size_t accept_ready(struct net *n, int lfd, struct econn *cs, size_t nc, 
 		int fd = net_accept(n, lfd);
 		if (fd < 0)
 			break;
-		cs[nc++] = (struct econn){ .fd = fd };
-	} while (nc + 1 < cap && net_status(n, lfd, &st) == 0 && st.acceptq_len > 0);
-	return nc;
+		if (!(cs = econn_room(cs, cap, fd)) || net_events_ctl(ev, fd, NET_POLLIN)) {
+			net_close(n, fd);
+			break;
+		}
+		cs[fd] = (struct econn){ .open = true };
+	} while (net_status(n, lfd, &st) == 0 && st.acceptq_len > 0);
+	return cs;
+}
+
+/* One ready connection: 1 when it is done. */
+static int econn_ready(struct net *n, struct net_events *ev, int fd, int revents,
+		       struct econn *c, const char *prefix, char *buf)
+{
+	int end = 0;
+
+	if (revents & NET_POLLOUT)
+		end = econn_flush(n, fd, c);
+	else if (revents & NET_POLLIN)
+		end = econn_input(n, fd, c, prefix, buf);
+	if (!end && !net_events_ctl(ev, fd, c->pend ? NET_POLLOUT : NET_POLLIN))
+		return 0;
+	net_close(n, fd);                    /* the set forgets it */
+	free(c->pend);
+	*c = (struct econn){ 0 };
+	return 1;
 }
 
 static void serve_events(struct net *n, int lfd, const char *prefix, unsigned long count)
 {
-	struct net_pollfd *p = NULL;
+	struct net_events *ev = net_events_new(n);
+	struct net_pollfd ready[64];
 	struct econn *cs = NULL;
-	size_t nc = 0, cap = 0;
+	size_t cap = 0;
 	char *buf = malloc(1024 + BUF_SIZE);
 	unsigned long done = 0;
 
-	while (buf && (!count || done < count)) {
-		if (nc + 1 >= cap) {
-			cap = cap ? 2 * cap : 64;
-			cs = realloc(cs, cap * sizeof(*cs));
-			p = realloc(p, cap * sizeof(*p));
-			if (!cs || !p)
-				break;
+	if (!ev || !buf || net_events_ctl(ev, lfd, NET_POLLIN))
+		goto out;
+	while (!count || done < count) {
+		int k = net_events_wait(ev, ready, 64, -1);
+		for (int i = 0; i < k; i++) {
+			int fd = ready[i].fd;
+			if (fd == lfd) {
+				if (!(cs = accept_ready(n, ev, lfd, cs, &cap)))
+					goto out;
+			} else if ((size_t)fd < cap && cs[fd].open) {
+				done += (unsigned long)econn_ready(n, ev, fd, ready[i].revents, &cs[fd],
+								   prefix, buf);
+			}
 		}
-		p[0] = (struct net_pollfd){ .fd = lfd, .events = NET_POLLIN };
-		for (size_t i = 0; i < nc; i++)
-			p[i + 1] = (struct net_pollfd){ .fd = cs[i].fd,
-							.events = cs[i].pend ? NET_POLLOUT : NET_POLLIN };
-		net_poll(n, p, (int)nc + 1, -1);
-		for (size_t i = nc; i-- > 0;) {
-			struct econn *c = &cs[i];
-			int end = 0;
-			if (p[i + 1].revents & NET_POLLOUT)
-				end = econn_flush(n, c);
-			else if (p[i + 1].revents & NET_POLLIN)
-				end = econn_input(n, c, prefix, buf);
-			if (!end)
-				continue;
-			net_close(n, c->fd);
-			free(c->pend);
-			*c = cs[--nc];
-			done++;
-		}
-		if (p[0].revents & NET_POLLIN)
-			nc = accept_ready(n, lfd, cs, nc, cap);
 	}
+out:
+	if (ev)
+		net_events_free(ev);
 	free(buf);
 	free(cs);
-	free(p);
 }
 
 /* A number from min to max for --name; else one line and exit 2. */
@@ -173,7 +202,7 @@ static void usage(FILE *f)
 	      "                      Linux 5.4): N half-open connections, N+1 waiting for accept\n"
 	      "  --no-accept         listen, never accept: connections wait in the accept queue\n"
 	      "                      until it is full (SIGINT or SIGTERM ends the program)\n"
-	      "  --events            one thread for all connections (net_poll), instead of one\n"
+	      "  --events            one thread for all connections (net_events), instead of one\n"
 	      "                      thread each: an idle connection costs a few bytes\n", f);
 	net_usage_common(f);
 }

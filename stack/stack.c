@@ -233,12 +233,19 @@ static void settle_tcb(struct stack *s, struct tcb *t)
 	t->touched = false;
 	tcb_rings_put(s, t);
 	timer_heap_set(s, t, tcp_next_deadline(t));
+	if (s->env.changed) {
+		s->env.changed(s->env.ctx, t->handle);
+		if (t->parent)                      /* it may have joined the accept queue */
+			s->env.changed(s->env.ctx, t->parent->handle);
+	}
 }
 
 /* The end of every call into the core: each TCB it touched is settled. */
 void stack_settle(struct stack *s)
 {
 	if (s->touch_overflow) {
+		if (s->env.changed)
+			s->env.changed(s->env.ctx, -1);
 		for (uint32_t h = 0; h < s->cap; h++)
 			if (s->conns[h])
 				settle_tcb(s, s->conns[h]);

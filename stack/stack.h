@@ -19,6 +19,11 @@ struct stack_env {
 	/* The kinds of event trace wants, a bit each (1u << TRACE_RTT, trace.h); the core
 	 * does not describe the others (an RTT sample's text, on every ACK). 0: all. */
 	uint32_t trace_kinds;
+	/* May be NULL. At the end of every call into the core, once for each connection or
+	 * listener the call may have changed (its handle), so that a runtime can find what
+	 * became readable or writable without asking every connection; -1 when it cannot
+	 * say which (then any may have). A child not yet accepted reports its listener too. */
+	void (*changed)(void *ctx, int handle);
 };
 
 struct stack_config {

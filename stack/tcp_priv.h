@@ -42,6 +42,7 @@ struct listener {
 	struct childq acceptq;         /* handshake done, waiting for accept() */
 	uint64_t last_overflow;        /* when a SYN last found synq full (0: never) */
 	struct stack *stack;           /* its stack: a full table is a full synq too */
+	int handle;                    /* the listener's own (stack_env.changed reports it) */
 };
 
 /* Send sequence variables, RFC 9293 3.3.1 (and the send queue they describe). */

@@ -54,6 +54,7 @@ static int listen_call(struct stack *s, uint64_t now, uint16_t port, int backlog
 		release_call(s, now, l->handle);
 		return -ENOBUFS;
 	}
+	l->listen->handle = l->handle;
 	tcp_set_state(s, l, TCP_LISTEN, "passive OPEN", "3.10.1");
 	return l->handle;
 }

@@ -1,6 +1,7 @@
-/* check_netpoll.c - the runtime's readiness calls (net.h): net_poll over connections and
- * a listener, and net_send_some, for real over net_start_pair (no root). A is the
- * client (10.0.0.1), B the server (10.0.0.2). Each test has a time limit. */
+/* check_netpoll.c - the runtime's readiness calls (net.h): net_poll and event sets
+ * (net_events) over connections and a listener, and net_send_some, for real over
+ * net_start_pair (no root). A is the client (10.0.0.1), B the server (10.0.0.2). Each
+ * test has a time limit. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -127,10 +128,111 @@ START_TEST(poll_on_a_closed_handle_is_readable_and_the_call_says_why)
 }
 END_TEST
 
+START_TEST(events_wait_for_a_connection_then_data_then_end_of_stream)
+{
+	struct net_events *e;
+	struct net_pollfd out[4];
+	double t0 = now_s();
+	char buf[8];
+	int a, b;
+
+	up();
+	e = net_events_new(n[1]);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(net_events_ctl(e, lfd, NET_POLLIN), 0);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 200), 0);    /* nothing: the time runs out */
+	ck_assert(now_s() - t0 >= 0.19);
+	a = net_connect(n[0], B_IP, PORT);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 5000), 1);
+	ck_assert_int_eq(out[0].fd, lfd);
+	ck_assert_int_eq(out[0].revents, NET_POLLIN);
+	b = net_accept(n[1], lfd);                                /* does not block */
+	ck_assert_int_ge(b, 0);
+	ck_assert_int_eq(net_events_ctl(e, b, NET_POLLIN | NET_POLLOUT), 0);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 5000), 1);   /* writable, nothing to read; */
+	ck_assert_int_eq(out[0].fd, b);                           /* the listener has no more */
+	ck_assert_int_eq(out[0].revents, NET_POLLOUT);
+	ck_assert_int_eq(net_events_ctl(e, b, NET_POLLIN), 0);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 100), 0);
+	ck_assert_int_eq(net_send(n[0], a, "hello", 5), 5);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 5000), 1);
+	ck_assert_int_eq(out[0].revents, NET_POLLIN);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 0), 1);      /* level-triggered: still there */
+	ck_assert_int_eq(net_recv(n[1], b, buf, sizeof(buf)), 5);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 0), 0);      /* read: gone */
+	net_shutdown(n[0], a);
+	ck_assert_int_eq(net_events_wait(e, out, 4, 5000), 1);   /* end of stream: readable */
+	ck_assert_int_eq(out[0].fd, b);
+	ck_assert_int_eq(net_recv(n[1], b, buf, sizeof(buf)), 0);
+	net_close(n[1], b);
+	net_close(n[0], a);
+	net_events_free(e);
+	net_close(n[1], lfd);
+	down();
+}
+END_TEST
+
+#define MANY 300
+
+/* Among many idle watched connections, a wait reports the one that has data, and a
+ * closed handle is forgotten: its number, reused by a new connection, is not watched. */
+START_TEST(events_report_the_ready_one_among_many_and_forget_a_closed_handle)
+{
+	static int a[MANY], b[MANY];
+	struct net_events *e;
+	struct net_pollfd out[8];
+	char c;
+	int big, k = MANY / 2, a2, b2;
+
+	up();
+	big = net_listen(n[1], PORT + 1, 128);
+	ck_assert_int_ge(big, 0);
+	e = net_events_new(n[1]);
+	ck_assert_ptr_nonnull(e);
+	for (int i = 0; i < MANY; i++) {
+		a[i] = net_connect(n[0], B_IP, PORT + 1);
+		ck_assert_int_ge(a[i], 0);
+		b[i] = net_accept(n[1], big);
+		ck_assert_int_ge(b[i], 0);
+		ck_assert_int_eq(net_events_ctl(e, b[i], NET_POLLIN), 0);
+	}
+	ck_assert_int_eq(net_events_wait(e, out, 8, 100), 0);    /* all idle */
+	ck_assert_int_eq(net_send(n[0], a[k], "x", 1), 1);
+	ck_assert_int_eq(net_events_wait(e, out, 8, 5000), 1);
+	ck_assert_int_eq(out[0].fd, b[k]);
+	ck_assert_int_eq(out[0].revents, NET_POLLIN);
+	ck_assert_int_eq(net_recv(n[1], b[k], &c, 1), 1);
+	net_close(n[1], b[k]);                                    /* forgotten ... */
+	net_close(n[0], a[k]);
+	a2 = net_connect(n[0], B_IP, PORT + 1);
+	ck_assert_int_ge(a2, 0);
+	b2 = net_accept(n[1], big);
+	ck_assert_int_ge(b2, 0);
+	ck_assert_int_eq(net_send(n[0], a2, "y", 1), 1);
+	ck_assert_int_eq(net_events_wait(e, out, 8, 300), 0);    /* ... even if b2 == b[k] */
+	ck_assert_int_eq(net_events_ctl(e, b2, NET_POLLIN), 0);
+	ck_assert_int_eq(net_events_wait(e, out, 8, 5000), 1);   /* data already there */
+	ck_assert_int_eq(out[0].fd, b2);
+	ck_assert_int_eq(net_events_ctl(e, 100000, NET_POLLIN), -EBADF);
+	net_events_free(e);
+	for (int i = 0; i < MANY; i++)
+		if (i != k) {
+			net_close(n[0], a[i]);
+			net_close(n[1], b[i]);
+		}
+	net_close(n[0], a2);
+	net_close(n[1], b2);
+	net_close(n[1], big);
+	net_close(n[1], lfd);
+	down();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("netpoll");
-	TCase *tc = tcase_create("net_poll and net_send_some over a socketpair");
+	TCase *tc = tcase_create("net_poll, net_events and net_send_some over a socketpair");
 	SRunner *sr;
 	int failed;
 
@@ -138,6 +240,8 @@ int main(void)
 	tcase_add_test(tc, poll_waits_for_a_connection_then_data_then_end_of_stream);
 	tcase_add_test(tc, send_some_queues_what_fits_and_says_eagain_when_nothing_does);
 	tcase_add_test(tc, poll_on_a_closed_handle_is_readable_and_the_call_says_why);
+	tcase_add_test(tc, events_wait_for_a_connection_then_data_then_end_of_stream);
+	tcase_add_test(tc, events_report_the_ready_one_among_many_and_forget_a_closed_handle);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -42,6 +42,7 @@
 #include "tun.h"
 
 #define RX_BATCH 64                /* packets read per wake-up before timers run */
+#define NET_WAIT_BUCKETS 256       /* blocked calls, found by the handle they wait on */
 
 /* A thread blocked in a call, and what would end its wait. */
 struct net_waiter {
@@ -51,6 +52,19 @@ struct net_waiter {
 	struct net_pollfd *set;    /* or, net_poll: any of these */
 	int count;
 	struct net_waiter *next;
+};
+
+/* An event set (net_events_new): what each watched handle waits for, and the handles
+ * to ask at the next wait - those a call changed since, and those found ready then. */
+struct net_events {
+	struct net *n;
+	short *want;               /* by handle: NET_POLLIN | NET_POLLOUT, 0 when not watched */
+	bool *listed;              /* by handle: in cand */
+	uint32_t cap;              /* entries of want and listed */
+	int *cand;                 /* handles to ask */
+	uint32_t n_cand, cap_cand;
+	struct net_waiter *waiter; /* the thread in net_events_wait, if any */
+	struct net_events *next;
 };
 
 struct net {
@@ -63,7 +77,16 @@ struct net {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;       /* net_stop and net_wait_locked wait on it */
-	struct net_waiter *waiters;   /* the blocking calls' threads, each on its own */
+	/* The threads in blocking calls, each on a condition of its own: those waiting on
+	 * one connection in the bucket of its handle, net_poll's on a list of their own.
+	 * The core reports which handles each call changed (env.changed); only their
+	 * waiters, and the event sets that watch them, are looked at. */
+	struct net_waiter *waiters[NET_WAIT_BUCKETS];
+	struct net_waiter *pollers;
+	int *changed;              /* handles changed since the waiters were last looked at */
+	uint32_t n_changed, cap_changed;
+	bool changed_all;          /* ... or any may have (the core could not say, or no memory) */
+	struct net_events *events; /* the event sets */
 	int stop;
 	uint64_t sleep_until;      /* the deadline the network thread sleeps towards */
 	uint64_t tx_errors;
@@ -160,6 +183,27 @@ static void net_emit(void *ctx, const uint8_t *pkt, size_t len)
 	loop_release(&n->loop, NET_OUT, now);   /* undelayed packets leave at once */
 }
 
+/* The core changed connection h (-1: perhaps any): its waiters are looked at when the
+ * lock is next let go of (net_wake_waiters). */
+static void net_changed(void *ctx, int h)
+{
+	struct net *n = ctx;
+	int *c;
+
+	if (n->changed_all)
+		return;
+	if (h < 0 || (n->n_changed == n->cap_changed &&
+		      !(c = realloc(n->changed, (n->cap_changed * 2 + 64) * sizeof(*c))))) {
+		n->changed_all = true;
+		return;
+	}
+	if (n->n_changed == n->cap_changed) {
+		n->changed = c;
+		n->cap_changed = n->cap_changed * 2 + 64;
+	}
+	n->changed[n->n_changed++] = h;
+}
+
 static uint32_t net_rand(void *ctx)
 {
 	uint32_t v;
@@ -240,17 +284,52 @@ static void net_rearm(struct net *n)
 }
 
 /* Wake the threads whose wait is over: what they wait for has happened on their
- * connection, or the connection is gone (the lock held). The others sleep on: with
- * a thousand idle connections a packet for one wakes one thread, not a thousand. */
+ * connection, or the connection is gone (the lock held). Only the connections the
+ * core changed since the last time are looked at: with ten thousand idle
+ * connections a packet for one costs what it costs with one. */
 static int net_poll_scan(struct net *n, struct net_pollfd *p, int count);
+static void net_events_note(struct net_events *e, int h);
+
+static struct net_waiter **net_bucket(struct net *n, int h)
+{
+	return &n->waiters[(unsigned)h % NET_WAIT_BUCKETS];
+}
+
+/* The threads blocked on connection h whose wait is over. */
+static void net_wake_blocked(struct net *n, int h)
+{
+	int ev = tcp_poll_events(n->s, h);
+
+	for (struct net_waiter *w = *net_bucket(n, h); w; w = w->next)
+		if (w->h == h && (ev < 0 || (ev & w->want)))
+			pthread_cond_signal(&w->cond);
+}
+
+static void net_wake_changed(struct net *n, int h)
+{
+	net_wake_blocked(n, h);
+	for (struct net_events *e = n->events; e; e = e->next)
+		net_events_note(e, h);
+}
 
 static void net_wake_waiters(struct net *n)
 {
-	for (struct net_waiter *w = n->waiters; w; w = w->next) {
-		int ev = w->set ? 0 : tcp_poll_events(n->s, w->h);
-		if (w->set ? net_poll_scan(n, w->set, w->count) > 0 : ev < 0 || (ev & w->want))
-			pthread_cond_signal(&w->cond);
+	if (n->changed_all) {
+		for (int b = 0; b < NET_WAIT_BUCKETS; b++)
+			for (struct net_waiter *w = n->waiters[b]; w; w = w->next)
+				net_wake_blocked(n, w->h);
+		for (struct net_events *e = n->events; e; e = e->next)
+			for (uint32_t h = 0; h < e->cap; h++)
+				net_events_note(e, (int)h);
 	}
+	for (uint32_t i = 0; !n->changed_all && i < n->n_changed; i++)
+		net_wake_changed(n, n->changed[i]);
+	if (n->changed_all || n->n_changed)  /* net_poll's sets: asked in full, as poll(2) does */
+		for (struct net_waiter *w = n->pollers; w; w = w->next)
+			if (net_poll_scan(n, w->set, w->count) > 0)
+				pthread_cond_signal(&w->cond);
+	n->n_changed = 0;
+	n->changed_all = false;
 	pthread_cond_broadcast(&n->cond);     /* net_stop's and net_wait_locked's waits */
 }
 
@@ -277,19 +356,20 @@ static void net_kick(struct net *n)
  * send the only segments in flight): without net_rearm the network thread would
  * sleep on towards its old deadline, perhaps for ever, and nothing would wake
  * this thread - a lost wakeup. */
-static int net_wait_as(struct net *n, struct net_waiter *w, const struct timespec *until)
+static int net_wait_as(struct net *n, struct net_waiter *w, struct net_waiter **list,
+		       const struct timespec *until)
 {
 	struct net_waiter **p;
 	int r;
 
 	pthread_cond_init(&w->cond, NULL);
-	w->next = n->waiters;
-	n->waiters = w;
+	w->next = *list;
+	*list = w;
 	net_rearm(n);
 	net_flush(n);
 	r = until ? pthread_cond_timedwait(&w->cond, &n->lock, until) :
 		    pthread_cond_wait(&w->cond, &n->lock);
-	for (p = &n->waiters; *p != w; p = &(*p)->next)
+	for (p = list; *p != w; p = &(*p)->next)
 		;
 	*p = w->next;
 	pthread_cond_destroy(&w->cond);
@@ -300,7 +380,7 @@ static void net_block(struct net *n, int h, int want)
 {
 	struct net_waiter w = { .h = h, .want = want | TCP_EV_ERROR | TCP_EV_CLOSED };
 
-	net_wait_as(n, &w, NULL);
+	net_wait_as(n, &w, net_bucket(n, h), NULL);
 }
 
 /* The next signal, or 0 when there is none (another thread took it: the network
@@ -512,7 +592,8 @@ static struct net *net_open(const struct net_options *o, int pairfd)
 	struct stack_config cfg = net_stack_config(o);
 	/* RTT samples are for -v lines only */
 	struct stack_env env = { .ctx = n, .emit = net_emit, .rand = net_rand, .trace = net_trace,
-				 .trace_kinds = o->verbose ? 0 : ~(1u << TRACE_RTT) };
+				 .trace_kinds = o->verbose ? 0 : ~(1u << TRACE_RTT),
+				 .changed = net_changed };
 	struct log_config lc = { .log_path = o->log, .pcap_path = o->pcap, .verbose = o->verbose,
 				 .json = o->log_json, .classic_pcap = o->pcap_classic };
 	int err;
@@ -597,6 +678,9 @@ void net_stop(struct net *n)
 	if (n->sigfd >= 0)
 		close(n->sigfd);
 	step_free(&n->step);
+	while (n->events)
+		net_events_free(n->events);
+	free(n->changed);
 	free(n->pfd);
 	free(n);
 }
@@ -786,8 +870,157 @@ int net_poll(struct net *n, struct net_pollfd *p, int count, int timeout_ms)
 
 	pthread_mutex_lock(&n->lock);
 	while (!(ready = net_poll_scan(n, p, count)) && timeout_ms &&
-	       net_wait_as(n, &w, timeout_ms < 0 ? NULL : &until) != ETIMEDOUT)
+	       net_wait_as(n, &w, &n->pollers, timeout_ms < 0 ? NULL : &until) != ETIMEDOUT)
 		;
+	pthread_mutex_unlock(&n->lock);
+	return ready;
+}
+
+/* ---- event sets ---- */
+
+/* Handle h changed: the set asks it at the next wait (if it watches it). */
+static void net_events_note(struct net_events *e, int h)
+{
+	int *c;
+
+	if (h < 0 || (uint32_t)h >= e->cap || !e->want[h] || e->listed[h])
+		return;
+	if (e->n_cand == e->cap_cand) {
+		if (!(c = realloc(e->cand, (e->cap_cand * 2 + 64) * sizeof(*c))))
+			return;            /* cannot happen: cand has room for every watched handle */
+		e->cand = c;
+		e->cap_cand = e->cap_cand * 2 + 64;
+	}
+	e->listed[h] = true;
+	e->cand[e->n_cand++] = h;
+	if (e->waiter)
+		pthread_cond_signal(&e->waiter->cond);
+}
+
+/* net_close: fd's waiters wake (it is gone: -EBADF), and no set watches it now (the
+ * handle may soon name another connection). */
+static void net_forget(struct net *n, int fd)
+{
+	net_changed(n, fd);
+	for (struct net_events *e = n->events; e; e = e->next)
+		if (fd >= 0 && (uint32_t)fd < e->cap)
+			e->want[fd] = 0;
+}
+
+struct net_events *net_events_new(struct net *n)
+{
+	struct net_events *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->n = n;
+	pthread_mutex_lock(&n->lock);
+	e->next = n->events;
+	n->events = e;
+	pthread_mutex_unlock(&n->lock);
+	return e;
+}
+
+void net_events_free(struct net_events *e)
+{
+	struct net_events **p;
+
+	pthread_mutex_lock(&e->n->lock);
+	for (p = &e->n->events; *p != e; p = &(*p)->next)
+		;
+	*p = e->next;
+	pthread_mutex_unlock(&e->n->lock);
+	free(e->want);
+	free(e->listed);
+	free(e->cand);
+	free(e);
+}
+
+/* Room for handle h in want and listed (and in cand, which never holds more). */
+static int net_events_grow(struct net_events *e, int h)
+{
+	uint32_t cap = e->cap ? e->cap : 64;
+	short *want;
+	bool *listed;
+	int *cand;
+
+	while (cap <= (uint32_t)h)
+		cap *= 2;
+	if (cap == e->cap)
+		return 0;
+	if (!(want = realloc(e->want, cap * sizeof(*want))))
+		return -ENOMEM;
+	e->want = want;
+	if (!(listed = realloc(e->listed, cap * sizeof(*listed))))
+		return -ENOMEM;
+	e->listed = listed;
+	if (!(cand = realloc(e->cand, cap * sizeof(*cand))))
+		return -ENOMEM;
+	e->cand = cand;
+	e->cap_cand = cap;
+	memset(want + e->cap, 0, (cap - e->cap) * sizeof(*want));
+	memset(listed + e->cap, 0, (cap - e->cap) * sizeof(*listed));
+	e->cap = cap;
+	return 0;
+}
+
+int net_events_ctl(struct net_events *e, int fd, int events)
+{
+	struct net *n = e->n;
+	int r = 0;
+
+	pthread_mutex_lock(&n->lock);
+	if (fd < 0 || (events && tcp_poll_events(n->s, fd) < 0))
+		r = -EBADF;
+	else if (!(r = net_events_grow(e, fd))) {
+		e->want[fd] = (short)(events & (NET_POLLIN | NET_POLLOUT));
+		net_events_note(e, fd);        /* perhaps ready already: asked at the next wait */
+	}
+	pthread_mutex_unlock(&n->lock);
+	return r;
+}
+
+/* The listed handles that are ready go to out (up to max) and stay listed, as
+ * epoll's level-triggered entries do; the others leave the list. */
+static int net_events_collect(struct net_events *e, struct net_pollfd *out, int max)
+{
+	uint32_t i = 0;
+	int k = 0;
+
+	while (i < e->n_cand) {
+		int h = e->cand[i];
+		struct net_pollfd p = { .fd = h, .events = e->want[h] };
+		if (!p.events || !net_poll_scan(e->n, &p, 1)) {
+			e->listed[h] = false;
+			e->cand[i] = e->cand[--e->n_cand];
+			continue;
+		}
+		if (k < max)
+			out[k++] = p;
+		i++;
+	}
+	return k;
+}
+
+int net_events_wait(struct net_events *e, struct net_pollfd *out, int max, int timeout_ms)
+{
+	struct net *n = e->n;
+	struct net_waiter w = { .h = -1 };
+	struct net_waiter *none = NULL;
+	struct timespec until = net_abstime(timeout_ms < 0 ? 0 : timeout_ms);
+	int ready;
+
+	pthread_mutex_lock(&n->lock);
+	net_wake_waiters(n);                   /* what changed before this call, listed */
+	while (!(ready = net_events_collect(e, out, max)) && timeout_ms) {
+		e->waiter = &w;
+		int r = net_wait_as(n, &w, &none, timeout_ms < 0 ? NULL : &until);
+		e->waiter = NULL;
+		if (r == ETIMEDOUT) {
+			ready = net_events_collect(e, out, max);
+			break;
+		}
+	}
 	pthread_mutex_unlock(&n->lock);
 	return ready;
 }
@@ -810,6 +1043,7 @@ int net_close(struct net *n, int fd)
 	pthread_mutex_lock(&n->lock);
 	r = tcp_close(n->s, now_us(), fd);
 	tcp_release(n->s, now_us(), fd);
+	net_forget(n, fd);
 	net_kick(n);
 	pthread_mutex_unlock(&n->lock);
 	return r;
@@ -825,6 +1059,7 @@ int net_close_wait(struct net *n, int fd)
 	while (r == 0 && net_status_locked(n, fd).state != TCP_CLOSED)
 		net_block(n, fd, TCP_EV_CLOSED);
 	tcp_release(n->s, now_us(), fd);
+	net_forget(n, fd);
 	pthread_mutex_unlock(&n->lock);
 	return r;
 }

@@ -6,8 +6,9 @@
  * what the stack sends, "in" on what it receives. An app configures all of it
  * with the shared command-line options (options.h).
  * Entry points: net_start, net_start_pair, net_stop, net_listen, net_serve, net_accept,
- * net_connect, net_send, net_send_some, net_recv, net_poll, net_shutdown, net_close, net_close_wait, net_peer,
- * net_status, net_print_stats; net_lock, net_unlock, net_wait_locked, net_set_poller. */
+ * net_connect, net_send, net_send_some, net_recv, net_poll, net_events_*, net_shutdown,
+ * net_close, net_close_wait, net_peer, net_status, net_print_stats; net_lock,
+ * net_unlock, net_wait_locked, net_set_poller. */
 #ifndef TUNTCP_NET_H
 #define TUNTCP_NET_H
 #include <stdint.h>
@@ -78,6 +79,20 @@ struct net_pollfd {
 	short events, revents;
 };
 int net_poll(struct net *n, struct net_pollfd *p, int count, int timeout_ms);
+/* epoll(7) over connections, for servers with many of them: a set of watched handles
+ * (connections and listeners), each with the NET_POLL* it waits for. net_poll asks
+ * every entry on every wake-up; a set asks only the handles the core changed since
+ * (and those found ready before: entries are level-triggered, as epoll's are), so ten
+ * thousand idle connections cost nothing. net_events_ctl watches fd for `events`
+ * (0: no longer; net_close forgets it too); -EBADF for no such handle. net_events_wait
+ * puts up to max ready entries in out (fd, events, revents) and returns how many,
+ * waiting up to timeout_ms (-1: no limit; 0 when the time ran out). One thread waits on
+ * a set at a time. */
+struct net_events;
+struct net_events *net_events_new(struct net *n);
+int net_events_ctl(struct net_events *e, int fd, int events);
+int net_events_wait(struct net_events *e, struct net_pollfd *out, int max, int timeout_ms);
+void net_events_free(struct net_events *e);
 int net_close(struct net *n, int fd);
 /* close(), then wait until the connection is really CLOSED (after TIME-WAIT). */
 int net_close_wait(struct net *n, int fd);
