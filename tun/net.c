@@ -1,7 +1,9 @@
 /* net.c - the runtime (net.h): a TUN device, one network thread that feeds the
  * core and runs its timers, and blocking calls for applications built on the
- * core's non-blocking ones. One mutex guards the stack; one condition variable
- * wakes blocked callers whenever the network thread has done something. With
+ * core's non-blocking ones. One mutex guards the stack. A blocked call sleeps on a
+ * condition of its own, and is woken only when the core reports a change to the
+ * connection it waits on (stack_env.changed), after the lock is let go of; the
+ * packets a call made are written after that too (net_release). With
  * impairments configured (impair.h), packets pass through one impair object each
  * way - out: env.emit -> impair -> write(); in: read() -> impair -> stack_input()
  * - and the thread also wakes for their release times. What is due when, and
@@ -43,10 +45,23 @@
 
 #define RX_BATCH 64                /* packets read per wake-up before timers run */
 #define NET_WAIT_BUCKETS 256       /* blocked calls, found by the handle they wait on */
+#define TXQ_BYTES (256 * 1024)     /* packets made under the lock, written after it */
+#define TXQ_PACKETS 64
+#define NET_SIGNALS 64             /* wake-ups kept until the lock is let go of */
+
+/* A condition variable a blocked thread sleeps on. They are never destroyed before
+ * net_stop, only reused: a thread may be woken after the lock is let go of (so that it
+ * does not wake only to wait for the lock), when its waiter may be gone and the slot
+ * reused - which costs the new waiter a spurious wake-up, and every wait is a loop. */
+struct net_slot {
+	pthread_cond_t cond;
+	struct net_slot *next;     /* in the free list */
+	struct net_slot *all;      /* every slot, for net_stop */
+};
 
 /* A thread blocked in a call, and what would end its wait. */
 struct net_waiter {
-	pthread_cond_t cond;
+	struct net_slot *slot;
 	int h;                     /* the connection (or listener) it waits on */
 	int want;                  /* TCP_EV_* that end the wait */
 	struct net_pollfd *set;    /* or, net_poll: any of these */
@@ -65,6 +80,14 @@ struct net_events {
 	uint32_t n_cand, cap_cand;
 	struct net_waiter *waiter; /* the thread in net_events_wait, if any */
 	struct net_events *next;
+};
+
+/* Packets the stack made during a call, back to back, waiting to be written. */
+struct net_txq {
+	uint8_t *buf;
+	size_t len;
+	uint32_t ends[TXQ_PACKETS];  /* where each packet ends in buf */
+	int n;
 };
 
 struct net {
@@ -87,9 +110,20 @@ struct net {
 	uint32_t n_changed, cap_changed;
 	bool changed_all;          /* ... or any may have (the core could not say, or no memory) */
 	struct net_events *events; /* the event sets */
+	struct net_slot *free_slots, *all_slots;
+	struct net_slot *sig[NET_SIGNALS];  /* to wake once the lock is let go of */
+	int n_sig;
 	int stop;
 	uint64_t sleep_until;      /* the deadline the network thread sleeps towards */
-	uint64_t tx_errors;
+	uint64_t tx_errors;        /* under tx_lock */
+	/* Packets leave once the lock is let go of (net_release): a write to the TUN
+	 * device runs the kernel's own TCP receive in the writer's context, and may wake
+	 * the peer there; meanwhile the other threads must be able to use the stack.
+	 * tx_lock, taken before the lock is let go of, keeps the packets in the order the
+	 * stack made them; txq[txq_i] fills while the other one is being written. */
+	pthread_mutex_t tx_lock;
+	struct net_txq txq[2];
+	int txq_i;
 	struct impair *imp_in, *imp_out;   /* both NULL: no impairment, the fast path */
 	struct loop loop;          /* the stack, and imp_in, imp_out as queues NET_IN, NET_OUT */
 	struct step step;          /* --step; off: STEP_OFF */
@@ -134,27 +168,106 @@ static struct timespec net_abstime(long ms)
 
 /* ---- the core's environment ---- */
 
+/* One packet (or --offload frame) to the link, tx_lock held. */
+static void net_write_out(struct net *n, const uint8_t *pkt, size_t len)
+{
+	/* MSG_NOSIGNAL: a pair's other end may be gone (net_stop), no SIGPIPE for that */
+	ssize_t r = n->paired ? send(n->linkfd, pkt, len, MSG_NOSIGNAL) : write(n->linkfd, pkt, len);
+
+	if (r != (ssize_t)len)
+		n->tx_errors++;
+}
+
+/* Write what q holds, and empty it (tx_lock held). */
+static void net_txq_write(struct net *n, struct net_txq *q)
+{
+	for (int i = 0; i < q->n; i++) {
+		uint32_t start = i ? q->ends[i - 1] : 0;
+		net_write_out(n, q->buf + start, q->ends[i] - start);
+	}
+	q->n = 0;
+	q->len = 0;
+}
+
+/* The queued packets, now, the lock held: before a wait that lets go of it. */
+static void net_tx_flush(struct net *n)
+{
+	struct net_txq *q = &n->txq[n->txq_i];
+
+	if (!q->n)
+		return;
+	pthread_mutex_lock(&n->tx_lock);
+	net_txq_write(n, q);
+	pthread_mutex_unlock(&n->tx_lock);
+}
+
+/* Before a wait that lets go of the lock without net_release: the queued packets
+ * leave, and the threads to wake are woken. */
+static void net_pending_out(struct net *n)
+{
+	net_tx_flush(n);
+	for (int i = 0; i < n->n_sig; i++)
+		pthread_cond_signal(&n->sig[i]->cond);
+	n->n_sig = 0;
+}
+
+/* A packet the stack made (the lock held): queued, written by net_release. */
+static void net_tx(struct net *n, const uint8_t *pkt, size_t len)
+{
+	struct net_txq *q = &n->txq[n->txq_i];
+	bool now = step_on(&n->step) != STEP_OFF;   /* on the wire before a pause */
+
+	if (q->n == TXQ_PACKETS || q->len + len > TXQ_BYTES || !q->buf || now) {
+		net_tx_flush(n);
+		if (len > TXQ_BYTES || !q->buf || now) {
+			pthread_mutex_lock(&n->tx_lock);
+			net_write_out(n, pkt, len);
+			pthread_mutex_unlock(&n->tx_lock);
+			return;
+		}
+	}
+	memcpy(q->buf + q->len, pkt, len);
+	q->len += len;
+	q->ends[q->n++] = (uint32_t)q->len;
+}
+
+/* Let go of the lock, then wake the threads the call's work let go on, and write
+ * the packets it made (in order: tx_lock is taken first, and the other queue is
+ * empty once we hold it). A thread woken before would only wait for the lock. */
+static void net_release(struct net *n)
+{
+	struct net_txq *q = &n->txq[n->txq_i];
+	struct net_slot *sig[NET_SIGNALS];
+	int n_sig = n->n_sig;
+
+	memcpy(sig, n->sig, (size_t)n_sig * sizeof(*sig));
+	n->n_sig = 0;
+	if (q->n) {
+		pthread_mutex_lock(&n->tx_lock);
+		n->txq_i ^= 1;
+	}
+	pthread_mutex_unlock(&n->lock);
+	for (int i = 0; i < n_sig; i++)
+		pthread_cond_signal(&sig[i]->cond);
+	if (q->n) {
+		net_txq_write(n, q);
+		pthread_mutex_unlock(&n->tx_lock);
+	}
+}
+
 /* --offload: a frame (virtio_net header and packet) from gso.c to the device. */
 static void net_write_frame(void *ctx, const uint8_t *frame, size_t len)
 {
-	struct net *n = ctx;
-
-	if (write(n->linkfd, frame, len) != (ssize_t)len)
-		n->tx_errors++;
+	net_tx(ctx, frame, len);
 }
 
 static void net_write(struct net *n, const uint8_t *pkt, size_t len)
 {
-	/* MSG_NOSIGNAL: a pair's other end may be gone (net_stop), no SIGPIPE for that */
-	ssize_t r;
-
 	if (n->offload) {                /* merged with what follows it in this batch */
 		gso_add(&n->gso, pkt, len, net_write_frame, n);
 		return;
 	}
-	r = n->paired ? send(n->linkfd, pkt, len, MSG_NOSIGNAL) : write(n->linkfd, pkt, len);
-	if (r != (ssize_t)len)
-		n->tx_errors++;
+	net_tx(n, pkt, len);
 }
 
 /* The impair queues' sinks: in -> the core, out -> the device. */
@@ -290,6 +403,15 @@ static void net_rearm(struct net *n)
 static int net_poll_scan(struct net *n, struct net_pollfd *p, int count);
 static void net_events_note(struct net_events *e, int h);
 
+/* Wake the thread sleeping on slot w when the lock is let go of (net_release). */
+static void net_signal(struct net *n, struct net_slot *w)
+{
+	if (n->n_sig < NET_SIGNALS)
+		n->sig[n->n_sig++] = w;
+	else
+		pthread_cond_signal(&w->cond);
+}
+
 static struct net_waiter **net_bucket(struct net *n, int h)
 {
 	return &n->waiters[(unsigned)h % NET_WAIT_BUCKETS];
@@ -302,7 +424,7 @@ static void net_wake_blocked(struct net *n, int h)
 
 	for (struct net_waiter *w = *net_bucket(n, h); w; w = w->next)
 		if (w->h == h && (ev < 0 || (ev & w->want)))
-			pthread_cond_signal(&w->cond);
+			net_signal(n, w->slot);
 }
 
 static void net_wake_changed(struct net *n, int h)
@@ -327,7 +449,7 @@ static void net_wake_waiters(struct net *n)
 	if (n->changed_all || n->n_changed)  /* net_poll's sets: asked in full, as poll(2) does */
 		for (struct net_waiter *w = n->pollers; w; w = w->next)
 			if (net_poll_scan(n, w->set, w->count) > 0)
-				pthread_cond_signal(&w->cond);
+				net_signal(n, w->slot);
 	n->n_changed = 0;
 	n->changed_all = false;
 	pthread_cond_broadcast(&n->cond);     /* net_stop's and net_wait_locked's waits */
@@ -362,17 +484,26 @@ static int net_wait_as(struct net *n, struct net_waiter *w, struct net_waiter **
 	struct net_waiter **p;
 	int r;
 
-	pthread_cond_init(&w->cond, NULL);
+	if (!(w->slot = n->free_slots) && (w->slot = calloc(1, sizeof(*w->slot)))) {
+		pthread_cond_init(&w->slot->cond, NULL);
+		w->slot->all = n->all_slots;
+		n->all_slots = w->slot;
+	}
+	if (!w->slot)
+		return ENOMEM;                 /* the caller's loop asks again */
+	n->free_slots = w->slot->next;
 	w->next = *list;
 	*list = w;
 	net_rearm(n);
 	net_flush(n);
-	r = until ? pthread_cond_timedwait(&w->cond, &n->lock, until) :
-		    pthread_cond_wait(&w->cond, &n->lock);
+	net_pending_out(n);
+	r = until ? pthread_cond_timedwait(&w->slot->cond, &n->lock, until) :
+		    pthread_cond_wait(&w->slot->cond, &n->lock);
 	for (p = list; *p != w; p = &(*p)->next)
 		;
 	*p = w->next;
-	pthread_cond_destroy(&w->cond);
+	w->slot->next = n->free_slots;
+	n->free_slots = w->slot;
 	return r;
 }
 
@@ -402,6 +533,7 @@ static void net_exit_locked(struct net *n, int sig)
 		net_print_counters(n, stderr);
 	ctl_unlink(n->ctl);
 	log_flush(&n->log);
+	net_pending_out(n);
 	exit(128 + sig);
 }
 
@@ -484,10 +616,8 @@ static void *net_loop(void *arg)
 		n->sleep_until = loop_next(&n->loop).at;
 		nfds = net_poll_set(n);
 		net_flush(n);
-		/* the last thing before letting go of the lock: a thread woken now finds it
-		 * free (woken earlier, it would wait for the lock in the kernel) */
 		net_wake_waiters(n);
-		pthread_mutex_unlock(&n->lock);
+		net_release(n);          /* woken only now, a thread finds the lock free */
 		net_wait(pfd, nfds, n->sleep_until);
 		if (pfd[2].revents & POLLIN)
 			net_on_signal(n);
@@ -504,7 +634,7 @@ static void *net_loop(void *arg)
 		if (n->poller.run)
 			n->poller.run(n->poller.ctx, pfd + NET_PFD_FIXED, nfds - NET_PFD_FIXED, now_us());
 	}
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return NULL;
 }
 
@@ -613,7 +743,10 @@ static struct net *net_open(const struct net_options *o, int pairfd)
 	if ((n->s = stack_new(&cfg, &env)))
 		loop_add_stack(&n->loop, n->s);
 	pthread_mutex_init(&n->lock, NULL);
+	pthread_mutex_init(&n->tx_lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
+	for (int i = 0; i < 2; i++)
+		n->txq[i].buf = malloc(TXQ_BYTES);   /* NULL: each packet written at once */
 	n->pfd[0] = (struct pollfd){ .fd = n->linkfd, .events = POLLIN };
 	n->pfd[1] = (struct pollfd){ .fd = n->evfd, .events = POLLIN };
 	n->pfd[2] = (struct pollfd){ .fd = n->sigfd, .events = POLLIN };
@@ -660,10 +793,11 @@ void net_stop(struct net *n)
 	pthread_mutex_lock(&n->lock);
 	while (tcp_closing_count(n->s) && now_us() < until) {
 		struct timespec ts = net_abstime(100);
+		net_pending_out(n);
 		pthread_cond_timedwait(&n->cond, &n->lock, &ts);
 	}
 	n->stop = 1;
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	net_wake(n);
 	pthread_join(n->thread, NULL);
 	ctl_stop(n->ctl);
@@ -681,6 +815,14 @@ void net_stop(struct net *n)
 	while (n->events)
 		net_events_free(n->events);
 	free(n->changed);
+	while (n->all_slots) {
+		struct net_slot *w = n->all_slots;
+		n->all_slots = w->all;
+		pthread_cond_destroy(&w->cond);
+		free(w);
+	}
+	free(n->txq[0].buf);
+	free(n->txq[1].buf);
 	free(n->pfd);
 	free(n);
 }
@@ -698,7 +840,7 @@ void net_unlock(struct net *n)
 	net_wake_waiters(n);
 	net_flush(n);
 	net_wake(n);                /* the poller's fds may have changed */
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 }
 
 int net_wait_locked(struct net *n, long ms)
@@ -707,6 +849,7 @@ int net_wait_locked(struct net *n, long ms)
 
 	net_rearm(n);
 	net_flush(n);
+	net_pending_out(n);
 	if (ms < 0)
 		return pthread_cond_wait(&n->cond, &n->lock), 0;
 	ts = net_abstime(ms);
@@ -723,7 +866,7 @@ void net_set_poller(struct net *n, const struct net_poller *p)
 	pthread_mutex_lock(&n->lock);
 	n->poller = *p;
 	net_wake(n);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 }
 
 const struct net_options *net_options_of(const struct net *n)
@@ -747,7 +890,7 @@ int net_listen(struct net *n, uint16_t port, int backlog)
 
 	pthread_mutex_lock(&n->lock);
 	r = tcp_listen(n->s, now_us(), port, backlog);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -775,7 +918,7 @@ int net_accept(struct net *n, int lfd)
 	pthread_mutex_lock(&n->lock);
 	while ((r = tcp_accept(n->s, lfd)) == -EAGAIN)
 		net_block(n, lfd, TCP_EV_ACCEPT);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -796,7 +939,7 @@ int net_connect(struct net *n, uint32_t addr, uint16_t port)
 			fd = st.error ? st.error : -ECONNREFUSED;
 		}
 	}
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return fd;
 }
 
@@ -816,7 +959,7 @@ ssize_t net_send(struct net *n, int fd, const void *buf, size_t len)
 			done += (size_t)r;
 	}
 	net_kick(n);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r < 0 && r != -EAGAIN ? r : (ssize_t)done;
 }
 
@@ -828,7 +971,7 @@ ssize_t net_recv(struct net *n, int fd, void *buf, size_t len)
 	while ((r = tcp_recv(n->s, now_us(), fd, buf, len)) == -EAGAIN)
 		net_block(n, fd, TCP_EV_READABLE);
 	net_kick(n);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -839,7 +982,7 @@ ssize_t net_send_some(struct net *n, int fd, const void *buf, size_t len)
 	pthread_mutex_lock(&n->lock);
 	r = tcp_send(n->s, now_us(), fd, buf, len);
 	net_kick(n);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -872,7 +1015,7 @@ int net_poll(struct net *n, struct net_pollfd *p, int count, int timeout_ms)
 	while (!(ready = net_poll_scan(n, p, count)) && timeout_ms &&
 	       net_wait_as(n, &w, &n->pollers, timeout_ms < 0 ? NULL : &until) != ETIMEDOUT)
 		;
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return ready;
 }
 
@@ -894,7 +1037,7 @@ static void net_events_note(struct net_events *e, int h)
 	e->listed[h] = true;
 	e->cand[e->n_cand++] = h;
 	if (e->waiter)
-		pthread_cond_signal(&e->waiter->cond);
+		net_signal(e->n, e->waiter->slot);
 }
 
 /* net_close: fd's waiters wake (it is gone: -EBADF), and no set watches it now (the
@@ -917,7 +1060,7 @@ struct net_events *net_events_new(struct net *n)
 	pthread_mutex_lock(&n->lock);
 	e->next = n->events;
 	n->events = e;
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return e;
 }
 
@@ -976,7 +1119,7 @@ int net_events_ctl(struct net_events *e, int fd, int events)
 		e->want[fd] = (short)(events & (NET_POLLIN | NET_POLLOUT));
 		net_events_note(e, fd);        /* perhaps ready already: asked at the next wait */
 	}
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -1021,7 +1164,7 @@ int net_events_wait(struct net_events *e, struct net_pollfd *out, int max, int t
 			break;
 		}
 	}
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return ready;
 }
 
@@ -1032,7 +1175,7 @@ int net_shutdown(struct net *n, int fd)
 	pthread_mutex_lock(&n->lock);
 	r = tcp_shutdown(n->s, now_us(), fd);
 	net_kick(n);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -1045,7 +1188,7 @@ int net_close(struct net *n, int fd)
 	tcp_release(n->s, now_us(), fd);
 	net_forget(n, fd);
 	net_kick(n);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -1060,7 +1203,7 @@ int net_close_wait(struct net *n, int fd)
 		net_block(n, fd, TCP_EV_CLOSED);
 	tcp_release(n->s, now_us(), fd);
 	net_forget(n, fd);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -1071,7 +1214,7 @@ int net_peer(struct net *n, int fd, uint32_t *addr, uint16_t *port)
 
 	pthread_mutex_lock(&n->lock);
 	r = tcp_status(n->s, fd, &st);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	*addr = st.raddr;
 	*port = st.rport;
 	return r;
@@ -1083,7 +1226,7 @@ int net_status(struct net *n, int fd, struct tcp_status *st)
 
 	pthread_mutex_lock(&n->lock);
 	r = tcp_status(n->s, fd, st);
-	pthread_mutex_unlock(&n->lock);
+	net_release(n);
 	return r;
 }
 
@@ -1128,7 +1271,7 @@ static int net_view(struct net *n, void (*fn)(struct net *n, void *arg), void *a
 		struct timespec ts = net_abstime(20);
 		if (!pthread_mutex_timedlock(&n->lock, &ts)) {
 			fn(n, arg);
-			pthread_mutex_unlock(&n->lock);
+			net_release(n);
 			return 0;
 		}
 		if (step_hold(&n->step)) {
