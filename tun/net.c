@@ -48,6 +48,7 @@
 #define TXQ_BYTES (256 * 1024)     /* packets made under the lock, written after it */
 #define TXQ_PACKETS 64
 #define NET_SIGNALS 64             /* wake-ups kept until the lock is let go of */
+#define NET_LEASE_US 1000          /* the link is left to a driver this long after it stops */
 
 /* A condition variable a blocked thread sleeps on. They are never destroyed before
  * net_stop, only reused: a thread may be woken after the lock is let go of (so that it
@@ -78,7 +79,9 @@ struct net_events {
 	uint32_t cap;              /* entries of want and listed */
 	int *cand;                 /* handles to ask */
 	uint32_t n_cand, cap_cand;
-	struct net_waiter *waiter; /* the thread in net_events_wait, if any */
+	struct net_waiter *waiter; /* the thread in net_events_wait, if any ... */
+	bool driving;              /* ... reading the link itself (net_drive) */
+	int evfd;                  /* wakes it then */
 	struct net_events *next;
 };
 
@@ -110,6 +113,16 @@ struct net {
 	uint32_t n_changed, cap_changed;
 	bool changed_all;          /* ... or any may have (the core could not say, or no memory) */
 	struct net_events *events; /* the event sets */
+	/* Run to completion (net_drive): a thread waiting on an event set reads the link
+	 * itself, runs the core and goes on to its own work without a thread switch.
+	 * Meanwhile the network thread leaves the link out of its ppoll; it takes it back
+	 * NET_LEASE_US after the driver last stopped, if nobody drives it by then. */
+	struct net_events *driver; /* the set whose thread reads the link now, or NULL */
+	uint64_t drive_stops;      /* how many times a driver stopped ... */
+	uint64_t seen_stops;       /* ... when the network thread last looked */
+	uint64_t last_stop;        /* when one last stopped (us) */
+	bool link_gone;            /* a pair's other end closed */
+	uint64_t rx_loop, rx_driven;  /* packets read by the network thread, by a driver */
 	struct net_slot *free_slots, *all_slots;
 	struct net_slot *sig[NET_SIGNALS];  /* to wake once the lock is let go of */
 	int n_sig;
@@ -378,13 +391,19 @@ static void net_note_out(void *ctx, uint64_t now, int level, const char *what,
 
 /* ---- the network thread ---- */
 
-/* Wake the network thread from its ppoll. */
-static void net_wake(struct net *n)
+/* Wake a thread from its ppoll on eventfd fd. */
+static void net_wake_fd(int fd)
 {
 	uint64_t one = 1;
 
-	if (write(n->evfd, &one, sizeof(one)) < 0)
+	if (write(fd, &one, sizeof(one)) < 0)
 		return;                             /* the counter is full: it wakes anyway */
+}
+
+/* Wake the network thread from its ppoll. */
+static void net_wake(struct net *n)
+{
+	net_wake_fd(n->evfd);
 }
 
 /* Called with the lock held after a user call: if that call armed a timer (or
@@ -579,13 +598,17 @@ static void net_wait(struct pollfd *pfd, nfds_t nfds, uint64_t deadline)
 	ppoll(pfd, nfds, deadline == UINT64_MAX ? NULL : &ts, NULL);
 }
 
-static void net_receive(struct net *n)
+/* Up to RX_BATCH packets from the link to the core (or the impairments); how many. */
+static uint64_t net_receive(struct net *n)
 {
+	uint64_t got = 0;
+
 	for (int i = 0; i < RX_BATCH; i++) {
 		ssize_t len = read(n->linkfd, n->rx, sizeof(n->rx));
 		uint8_t *pkt = n->rx;
 		if (len <= 0)
 			break;
+		got++;
 		if (n->offload && (len = tun_vnet_packet(n->rx, (size_t)len, &pkt)) < 0)
 			continue;                  /* counted by nobody: the kernel sent nonsense */
 		if (n->imp_in)
@@ -593,6 +616,30 @@ static void net_receive(struct net *n)
 		else
 			stack_input(n->s, now_us(), pkt, (size_t)len);
 	}
+	return got;
+}
+
+/* Does the network thread poll the link this time? Not while a driver reads it (and
+ * while drivers keep stopping and starting again, it looks every NET_LEASE_US), nor
+ * within NET_LEASE_US of the last stop: the driver is most likely back by then. */
+static bool net_link_mine(struct net *n)
+{
+	uint64_t now = now_us(), back = n->last_stop + NET_LEASE_US;
+	bool busy = n->drive_stops != n->seen_stops;
+
+	n->seen_stops = n->drive_stops;
+	if (n->link_gone)
+		return false;
+	if (n->driver) {
+		if (busy && now + NET_LEASE_US < n->sleep_until)
+			n->sleep_until = now + NET_LEASE_US;
+		return false;
+	}
+	if (now >= back)
+		return true;
+	if (back < n->sleep_until)
+		n->sleep_until = back;
+	return false;
 }
 
 /* The poller's fds after the three of our own; how many in all. */
@@ -614,6 +661,7 @@ static void *net_loop(void *arg)
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop) {
 		n->sleep_until = loop_next(&n->loop).at;
+		pfd[0].fd = net_link_mine(n) ? n->linkfd : -1;
 		nfds = net_poll_set(n);
 		net_flush(n);
 		net_wake_waiters(n);
@@ -627,9 +675,9 @@ static void *net_loop(void *arg)
 		if (n->exit_signo)
 			net_exit_locked(n, n->exit_signo);
 		if (pfd[0].revents & POLLIN)
-			net_receive(n);
+			n->rx_loop += net_receive(n);
 		if (pfd[0].revents & (POLLHUP | POLLERR))
-			pfd[0].fd = -1;            /* the link is gone (a pair's other end closed) */
+			n->link_gone = true;       /* a pair's other end closed */
 		loop_run_due(&n->loop, now_us());
 		if (n->poller.run)
 			n->poller.run(n->poller.ctx, pfd + NET_PFD_FIXED, nfds - NET_PFD_FIXED, now_us());
@@ -1036,7 +1084,9 @@ static void net_events_note(struct net_events *e, int h)
 	}
 	e->listed[h] = true;
 	e->cand[e->n_cand++] = h;
-	if (e->waiter)
+	if (e->driving)
+		net_wake_fd(e->evfd);
+	else if (e->waiter)
 		net_signal(e->n, e->waiter->slot);
 }
 
@@ -1057,6 +1107,10 @@ struct net_events *net_events_new(struct net *n)
 	if (!e)
 		return NULL;
 	e->n = n;
+	if ((e->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		free(e);
+		return NULL;
+	}
 	pthread_mutex_lock(&n->lock);
 	e->next = n->events;
 	n->events = e;
@@ -1073,6 +1127,7 @@ void net_events_free(struct net_events *e)
 		;
 	*p = e->next;
 	pthread_mutex_unlock(&e->n->lock);
+	close(e->evfd);
 	free(e->want);
 	free(e->listed);
 	free(e->cand);
@@ -1145,20 +1200,69 @@ static int net_events_collect(struct net_events *e, struct net_pollfd *out, int 
 	return k;
 }
 
+/* Can a thread waiting on an event set read the link itself? Not when another one
+ * does, not when the link is gone, not in step mode (the network thread pauses there),
+ * not with impairments (their queues are the network thread's). */
+static bool net_can_drive(const struct net *n)
+{
+	return !n->driver && !n->link_gone && step_on((struct step *)&n->step) == STEP_OFF &&
+	       !n->imp_in && !n->imp_out;
+}
+
+/* e's thread waits for the link (and its eventfd) until `until` (us, UINT64_MAX: no
+ * limit), the lock let go of meanwhile; what comes it gives the core, as the network
+ * thread would. ETIMEDOUT when the time ran out. */
+static int net_drive(struct net *n, struct net_events *e, uint64_t until)
+{
+	struct pollfd p[2] = { { .fd = n->linkfd, .events = POLLIN },
+			       { .fd = e->evfd, .events = POLLIN } };
+	uint64_t drain, now;
+
+	n->driver = e;
+	e->driving = true;
+	net_rearm(n);
+	net_flush(n);
+	net_release(n);
+	net_wait(p, 2, until);
+	if ((p[1].revents & POLLIN) && read(e->evfd, &drain, sizeof(drain)) < 0)
+		drain = 0;
+	pthread_mutex_lock(&n->lock);
+	if (p[0].revents & POLLIN)
+		n->rx_driven += net_receive(n);
+	if (p[0].revents & (POLLHUP | POLLERR))
+		n->link_gone = true;
+	now = now_us();
+	n->driver = NULL;
+	e->driving = false;
+	n->drive_stops++;
+	n->last_stop = now;
+	if (n->sleep_until > now + NET_LEASE_US)
+		net_wake(n);                   /* it would take the link back too late */
+	net_rearm(n);                          /* what came may have armed a timer */
+	net_wake_waiters(n);                   /* e's entries among them */
+	return now >= until ? ETIMEDOUT : 0;
+}
+
 int net_events_wait(struct net_events *e, struct net_pollfd *out, int max, int timeout_ms)
 {
 	struct net *n = e->n;
 	struct net_waiter w = { .h = -1 };
 	struct net_waiter *none = NULL;
 	struct timespec until = net_abstime(timeout_ms < 0 ? 0 : timeout_ms);
+	uint64_t until_us = timeout_ms < 0 ? UINT64_MAX : now_us() + (uint64_t)timeout_ms * 1000;
 	int ready;
 
 	pthread_mutex_lock(&n->lock);
 	net_wake_waiters(n);                   /* what changed before this call, listed */
 	while (!(ready = net_events_collect(e, out, max)) && timeout_ms) {
-		e->waiter = &w;
-		int r = net_wait_as(n, &w, &none, timeout_ms < 0 ? NULL : &until);
-		e->waiter = NULL;
+		int r;
+		if (net_can_drive(n)) {
+			r = net_drive(n, e, until_us);
+		} else {
+			e->waiter = &w;
+			r = net_wait_as(n, &w, &none, timeout_ms < 0 ? NULL : &until);
+			e->waiter = NULL;
+		}
 		if (r == ETIMEDOUT) {
 			ready = net_events_collect(e, out, max);
 			break;
@@ -1253,6 +1357,10 @@ static void net_print_counters(struct net *n, FILE *f)
 		if (stack_stat(n->s, (enum stat_id)i))
 			fprintf(f, "%10llu %s%s\n", (unsigned long long)stack_stat(n->s, (enum stat_id)i),
 				i >= STAT_DROP_FIRST ? "dropped: " : "", stat_name((enum stat_id)i));
+	if (n->rx_driven)                 /* run to completion happened: how much of it */
+		fprintf(f, "%10llu link packets read by the network thread\n"
+			   "%10llu link packets read by a thread waiting for events (run to completion)\n",
+			(unsigned long long)n->rx_loop, (unsigned long long)n->rx_driven);
 	net_print_impair(n->imp_in, f);
 	net_print_impair(n->imp_out, f);
 	log_print_ended(&n->log, f);

@@ -413,8 +413,8 @@ def delayed(cand):
             return kv(res)["mbps"], {}
 
 
-def pingpong(cand, client_cpu):
-    srv = {"tuntcp": ("tun", stack_app("echo-server", log="pingpong.log")),
+def pingpong(cand, client_cpu, mode=("--events",)):
+    srv = {"tuntcp": ("tun", stack_app("echo-server", *mode, log="pingpong.log")),
            "ceiling": ("tun", [tool("refpeer"), "echo"]),
            "linux": ("linux", [tool("kb"), "echo", "7"])}[cand]
     res, _ = server_client(srv, [tool("kb"), "pingpong", STACK, "7", str(PP_N), str(PP_WARM)], 120,
@@ -590,6 +590,8 @@ METRICS = [
      ("tuntcp", "ceiling", "linux"), lambda c: bulk_out(c, "--offload")),
     ("pingpong_1cpu", "1-byte ping-pong, all on one CPU", "us", False, ("tuntcp", "ceiling", "linux"), PP(1)),
     ("pingpong_2cpu", "1-byte ping-pong, across CPUs", "us", False, ("tuntcp", "ceiling", "linux"), PP(0)),
+    ("pingpong_threads", "1-byte ping-pong, all on one CPU, echo-server with a thread per connection",
+     "us", False, ("tuntcp", "ceiling"), lambda c: (lambda r: (r[0]["p50"], r[1]))(pingpong(c, 1, ()))),
     ("connrate", "connections/s, client closes first (echo-server)", "conn/s", True,
      ("tuntcp", "ceiling", "linux"), connrate),
     ("connrate_pp", "connections/s, pingpong-server --linger 0", "conn/s", True,
@@ -730,6 +732,8 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
               "pingpong_1cpu_p99": "1-byte ping-pong p99, all on one CPU, us",
               "pingpong_2cpu": "1-byte ping-pong p50, across CPUs, us",
               "pingpong_2cpu_p99": "1-byte ping-pong p99, across CPUs, us",
+              "pingpong_threads": "1-byte ping-pong p50, all on one CPU, echo-server with a thread "
+                                  "per connection (not --events), us",
               "connrate": "connections/s, client closes first (echo-server)",
               "connrate_pp": "connections/s, pingpong-server --linger 0",
               "loss_in": "20 MB kernel -> stack through 5% random loss each way (CUBIC), Gbit/s",
@@ -809,8 +813,10 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
                  "stack); source with --rcvbuf 1M, so that it offers window scaling and the kernel "
                  "may scale its window to it, as refpeer's source does (shift 7). refpeer's sink, "
                  "like the stack's, advertises 65535 unscaled.")
-    notes.append("Ping-pong: kernel client (TCP_NODELAY) against echo-server / refpeer echo / a "
-                 "kernel echo server; connections/s: a kernel client connect, 'ping', 4 bytes back, "
+    notes.append("Ping-pong: kernel client (TCP_NODELAY) against echo-server --events (one thread "
+                 "that reads the link itself while it waits: run to completion; the pingpong_threads "
+                 "row runs echo-server with a thread per connection, woken by the network thread) / "
+                 "refpeer echo / a kernel echo server; connections/s: a kernel client connect, 'ping', 4 bytes back, "
                  "close, in a loop, against echo-server (it closes when the client has: the client "
                  "closes first) / refpeer echo / a kernel echo server, all on port 1234; the "
                  "connrate_pp row runs the issue's pingpong-server --linger 0 instead, which closes "

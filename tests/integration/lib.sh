@@ -2,6 +2,12 @@
 # network namespace (run.sh starts it with `unshare -n`), so it only ever talks to
 # 10.0.0.1 (the kernel side of tun0) and 10.0.0.2 (the stack).
 set -u
+# Run directly (not by run.sh), a test would make tun0 in the machine's own namespace:
+# it starts again in a private one instead (a private one has only lo until the test
+# makes its links).
+if ip -o link show | awk -F': ' '{ print $2 }' | grep -qv '^lo$' && [ -z "${TUNTCP_NS_DONE:-}" ]; then
+	TUNTCP_NS_DONE=1 exec unshare -n bash "$0" "$@"
+fi
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 B=${TUNTCP_BUILD:-$TOP/build}
 T=$(mktemp -d /tmp/tuntcp-it.XXXXXX)
