@@ -252,17 +252,18 @@ static void net_release(struct net *n)
 	struct net_txq *q = &n->txq[n->txq_i];
 	struct net_slot *sig[NET_SIGNALS];
 	int n_sig = n->n_sig;
+	bool out = q->n > 0;           /* q is ours after the swap; else others' once unlocked */
 
 	memcpy(sig, n->sig, (size_t)n_sig * sizeof(*sig));
 	n->n_sig = 0;
-	if (q->n) {
+	if (out) {
 		pthread_mutex_lock(&n->tx_lock);
 		n->txq_i ^= 1;
 	}
 	pthread_mutex_unlock(&n->lock);
 	for (int i = 0; i < n_sig; i++)
 		pthread_cond_signal(&sig[i]->cond);
-	if (q->n) {
+	if (out) {
 		net_txq_write(n, q);
 		pthread_mutex_unlock(&n->tx_lock);
 	}
@@ -1126,7 +1127,7 @@ void net_events_free(struct net_events *e)
 	for (p = &e->n->events; *p != e; p = &(*p)->next)
 		;
 	*p = e->next;
-	pthread_mutex_unlock(&e->n->lock);
+	net_release(e->n);
 	close(e->evfd);
 	free(e->want);
 	free(e->listed);

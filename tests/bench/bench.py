@@ -424,7 +424,7 @@ def pingpong(cand, client_cpu, mode=("--events",)):
 
 def connrate(cand, app="echo-server"):
     if app == "echo-server":     # waits for the client's FIN: the client always closes first
-        stack = stack_app("echo-server", "--port", "1234", log="connrate.log")
+        stack = stack_app("echo-server", "--port", "1234", "--events", log="connrate.log")
     else:                        # answers, then closes after --linger ms: races the client
         stack = stack_app("pingpong-server", "--linger", "0", log="connrate_pp.log")
     srv = {"tuntcp": ("tun", stack),
@@ -817,7 +817,7 @@ def report(metrics, values, extras, errors, cc, instr, where, elapsed):
                  "that reads the link itself while it waits: run to completion; the pingpong_threads "
                  "row runs echo-server with a thread per connection, woken by the network thread) / "
                  "refpeer echo / a kernel echo server; connections/s: a kernel client connect, 'ping', 4 bytes back, "
-                 "close, in a loop, against echo-server (it closes when the client has: the client "
+                 "close, in a loop, against echo-server --events (it closes when the client has: the client "
                  "closes first) / refpeer echo / a kernel echo server, all on port 1234; the "
                  "connrate_pp row runs the issue's pingpong-server --linger 0 instead, which closes "
                  "right after its answer, racing the client: when it wins it holds TIME-WAIT "
