@@ -43,7 +43,10 @@ static void setup_cc(enum stack_cc cc, bool sack, uint32_t srtt_us)
 
 static void teardown(void)
 {
+	if (t)
+		tcp_cubic_free(t);                   /* its state, from the first reduction on */
 	free(t);
+	t = NULL;
 	h_free(h);
 }
 
