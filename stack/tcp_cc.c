@@ -41,9 +41,11 @@ void tcp_cc_init(struct stack *s, struct tcb *tcb)
 
 /* ---- the algorithm: what NewReno and CUBIC do differently ---- */
 
-static bool cc_cubic(const struct stack *s)
+/* CUBIC, with its state (allocated at its first use: tcp_cubic_get); without memory
+ * for it, NewReno's arithmetic serves for this step. */
+static bool cc_cubic(struct stack *s, struct tcb *tcb)
 {
-	return s->cfg.cc == STACK_CC_CUBIC;
+	return s->cfg.cc == STACK_CC_CUBIC && tcp_cubic_get(s, tcb);
 }
 
 /* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2*SMSS) */
@@ -56,13 +58,13 @@ static uint32_t cc_half_flight(const struct tcb *tcb)
  * flight; CUBIC takes 0.7 of it and remembers the window it lost at (W_max). */
 static uint32_t cc_loss_ssthresh(struct stack *s, struct tcb *tcb)
 {
-	return cc_cubic(s) ? tcp_cubic_loss(s, tcb) : cc_half_flight(tcb);
+	return cc_cubic(s, tcb) ? tcp_cubic_loss(s, tcb) : cc_half_flight(tcb);
 }
 
 /* A retransmission timeout (the first for this data): the new ssthresh. */
 static uint32_t cc_timeout_ssthresh(struct stack *s, struct tcb *tcb)
 {
-	return cc_cubic(s) ? tcp_cubic_timeout(s, tcb) : cc_half_flight(tcb);
+	return cc_cubic(s, tcb) ? tcp_cubic_timeout(s, tcb) : cc_half_flight(tcb);
 }
 
 /* Congestion avoidance: how many bytes an ACK of `acked` adds to cwnd. NewReno:
@@ -70,16 +72,16 @@ static uint32_t cc_timeout_ssthresh(struct stack *s, struct tcb *tcb)
  * its curve W_cubic(t) says (RFC 9438 4.2-4.5). */
 static uint32_t cc_avoid(struct stack *s, struct tcb *tcb, uint32_t acked)
 {
-	if (cc_cubic(s))
+	if (cc_cubic(s, tcb))
 		return tcp_cubic_avoid(s, tcb, acked);
 	return MAX(1u, tcb->snd.mss * tcb->snd.mss / tcb->cc.cwnd);
 }
 
 /* Once recovery is over: was the reduction spurious (D-SACKs)? CUBIC undoes it
- * (RFC 9438 4.9); NewReno, the simple one, keeps it. */
+ * (RFC 9438 4.9); NewReno, the simple one, keeps it. (No CUBIC state: no reduction.) */
 static void cc_undo(struct stack *s, struct tcb *tcb)
 {
-	if (cc_cubic(s))
+	if (s->cfg.cc == STACK_CC_CUBIC && tcb->cc.cubic)
 		tcp_cubic_undo(s, tcb);
 }
 

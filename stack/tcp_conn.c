@@ -221,8 +221,9 @@ static void tcb_unhash(struct stack *s, struct tcb *tcb)
 	*pp = tcb->hnext;
 }
 
-/* The TCB's memory: its buffers (to the pool), its out-of-order bookkeeping, a
- * listener's queues, its timer in the heap, itself. */
+/* The TCB's memory: its buffers (to the pool), its out-of-order bookkeeping, RACK's
+ * log, the SACK scoreboard, CUBIC's state, a listener's queues, its timer in the heap,
+ * itself. */
 void tcb_free(struct stack *s, struct tcb *tcb)
 {
 	timer_heap_set(s, tcb, UINT64_MAX);
@@ -233,6 +234,7 @@ void tcb_free(struct stack *s, struct tcb *tcb)
 	tcp_reasm_release(tcb);
 	tcp_rack_free(tcb);                          /* RACK's transmission log, if data was in flight */
 	tcp_sack_free(tcb);                          /* the SACK scoreboard, if blocks were held */
+	tcp_cubic_free(tcb);                         /* CUBIC's state, if it reduced or grew */
 	listener_free(tcb->listen);
 	free(tcb);
 }

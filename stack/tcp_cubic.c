@@ -10,6 +10,7 @@
  * times in ms, and an integer cube root, as Linux's tcp_cubic.c has (Linux uses a
  * table and a Newton step; here it is computed bit by bit). */
 #include <stdio.h>
+#include <stdlib.h>
 #include "tcp_priv.h"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -90,9 +91,9 @@ static void cubic_region(struct stack *s, struct tcb *tcb, int region)
 		[REGION_CONVEX] = "convex region (cwnd > W_max: probes ever faster, 4.5)",
 	};
 
-	if (tcb->cc.cubic.region == region)
+	if (tcb->cc.cubic->region == region)
 		return;
-	tcb->cc.cubic.region = (uint8_t)region;
+	tcb->cc.cubic->region = (uint8_t)region;
 	if (!stack_tracing(s, TRACE_CC))
 		return;
 	snprintf(s->note, sizeof(s->note), "CUBIC: %s", name[region]);
@@ -101,9 +102,26 @@ static void cubic_region(struct stack *s, struct tcb *tcb, int region)
 
 /* ---- congestion avoidance, 4.2 to 4.5 ---- */
 
+/* No state until its first use (tcp_cubic_get). */
 void tcp_cubic_init(struct tcb *tcb)
 {
-	tcb->cc.cubic = (struct cubic_vars){ 0 };
+	tcp_cubic_free(tcb);
+}
+
+/* CUBIC's state, taken at its first use: a reduction, or congestion avoidance (before
+ * either, cwnd only grows in slow start and the state is all zeros). False without
+ * memory, counted: the caller uses NewReno's arithmetic for that step. */
+bool tcp_cubic_get(struct stack *s, struct tcb *tcb)
+{
+	if (!tcb->cc.cubic && !(tcb->cc.cubic = calloc(1, sizeof(*tcb->cc.cubic))))
+		stat_inc(s, STAT_DROP_TCP_NOMEM);
+	return tcb->cc.cubic != NULL;
+}
+
+void tcp_cubic_free(struct tcb *tcb)
+{
+	free(tcb->cc.cubic);
+	tcb->cc.cubic = NULL;
 }
 
 /* The first ACK of a congestion avoidance stage starts its clock: t = 0 now, with
@@ -111,7 +129,7 @@ void tcp_cubic_init(struct tcb *tcb)
  * 4.8; or none yet) the curve starts at its plateau: K = 0, W_max = cwnd. */
 static void cubic_epoch_start(struct stack *s, struct tcb *tcb)
 {
-	struct cubic_vars *c = &tcb->cc.cubic;
+	struct cubic_vars *c = tcb->cc.cubic;
 	uint32_t cwnd = tcb->cc.cwnd;
 
 	c->epoch = true;
@@ -151,7 +169,7 @@ static void cubic_reno_grow(struct cubic_vars *c, uint32_t smss, uint32_t cwnd, 
  * segments per segment acknowledged (4.4, 4.5). */
 uint32_t tcp_cubic_avoid(struct stack *s, struct tcb *tcb, uint32_t acked)
 {
-	struct cubic_vars *c = &tcb->cc.cubic;
+	struct cubic_vars *c = tcb->cc.cubic;
 	uint32_t cwnd = tcb->cc.cwnd, smss = tcb->snd.mss, target, add;
 	uint64_t t_ms;
 
@@ -180,7 +198,7 @@ uint32_t tcp_cubic_avoid(struct stack *s, struct tcb *tcb, uint32_t acked)
  * for a new flow); ssthresh = flight_size * beta, at least 2 SMSS. */
 static uint32_t cubic_reduce(struct tcb *tcb, bool *fast)
 {
-	struct cubic_vars *c = &tcb->cc.cubic;
+	struct cubic_vars *c = tcb->cc.cubic;
 	uint32_t cwnd = tcb->cc.cwnd;
 	uint64_t flight = tcp_flight_size(tcb);
 
@@ -200,7 +218,7 @@ static uint32_t cubic_reduce(struct tcb *tcb, bool *fast)
  * reduction may be undone if D-SACKs show every retransmission needless (4.9). */
 uint32_t tcp_cubic_loss(struct stack *s, struct tcb *tcb)
 {
-	struct cubic_vars *c = &tcb->cc.cubic;
+	struct cubic_vars *c = tcb->cc.cubic;
 	bool fast;
 	uint32_t ssthresh = cubic_reduce(tcb, &fast), k = cubic_k_ms(c->w_max, ssthresh, tcb->snd.mss);
 
@@ -225,8 +243,8 @@ uint32_t tcp_cubic_timeout(struct stack *s, struct tcb *tcb)
 	bool fast;
 	uint32_t ssthresh = cubic_reduce(tcb, &fast);
 
-	tcb->cc.cubic.w_max = 0;
-	tcb->cc.cubic.undo_ok = false;
+	tcb->cc.cubic->w_max = 0;
+	tcb->cc.cubic->undo_ok = false;
 	snprintf(s->note, sizeof(s->note), "CUBIC: timeout: ssthresh %u.%u KB (beta 0.7); "
 		 "next, K = 0 and W_max = cwnd (4.8)", KB(ssthresh));
 	cubic_trace(s, tcb);
@@ -239,12 +257,13 @@ uint32_t tcp_cubic_timeout(struct stack *s, struct tcb *tcb)
  * passes what was sent by the end of recovery (their D-SACKs would have come). */
 bool tcp_cubic_undo(struct stack *s, struct tcb *tcb)
 {
-	struct cubic_vars *c = &tcb->cc.cubic;
-	uint32_t rexmt = tcb->sum.rexmt_fast - c->undo_rexmt;
-	uint32_t dsacks = tcb->sack.dsacks_rcvd - c->undo_dsacks;
+	struct cubic_vars *c = tcb->cc.cubic;
+	uint32_t rexmt, dsacks;
 
-	if (!c->undo_ok || tcb->cc.in_recovery)
-		return false;
+	if (!c || !c->undo_ok || tcb->cc.in_recovery)
+		return false;                        /* (no state: no reduction yet) */
+	rexmt = tcb->sum.rexmt_fast - c->undo_rexmt;
+	dsacks = tcb->sack.dsacks_rcvd - c->undo_dsacks;
 	if (!c->undo_end_set) {
 		c->undo_end = tcb->snd.max;
 		c->undo_end_set = true;

@@ -1,5 +1,6 @@
-/* tcp_cubic.h - CUBIC congestion control (RFC 9438): its per-connection state (part of
- * struct cc_vars) and the functions tcp_cubic.c offers tcp_cc.c. Windows are in bytes
+/* tcp_cubic.h - CUBIC congestion control (RFC 9438): its per-connection state (cc.cubic
+ * points to it from the first reduction or congestion avoidance on) and the functions
+ * tcp_cubic.c offers tcp_cc.c. Windows are in bytes
  * (the RFC counts segments: one segment is SMSS bytes), times in ms. */
 #ifndef TUNTCP_TCP_CUBIC_H
 #define TUNTCP_TCP_CUBIC_H
@@ -37,8 +38,11 @@ struct cubic_vars {
 struct stack;
 struct tcb;
 
-/* tcp_cubic.c, called by tcp_cc.c when s->cfg.cc is STACK_CC_CUBIC */
+/* tcp_cubic.c, called by tcp_cc.c when s->cfg.cc is STACK_CC_CUBIC; all but init, get,
+ * undo and free need the state (tcp_cubic_get true) */
 void tcp_cubic_init(struct tcb *tcb);
+bool tcp_cubic_get(struct stack *s, struct tcb *tcb);          /* false: no memory */
+void tcp_cubic_free(struct tcb *tcb);                          /* tcb_free calls it */
 uint32_t tcp_cubic_loss(struct stack *s, struct tcb *tcb);      /* 4.6, 4.7: the new ssthresh */
 uint32_t tcp_cubic_timeout(struct stack *s, struct tcb *tcb);   /* 4.8: the new ssthresh */
 uint32_t tcp_cubic_avoid(struct stack *s, struct tcb *tcb, uint32_t acked);  /* 4.2-4.5 */

@@ -72,7 +72,11 @@ static void check_rcv(struct stack *s, const struct tcb *t)
 	uint32_t free = t->rcv.q.cap - t->rcv.q.len;
 
 	CHECK(s, t->rcv.q.len <= t->rcv.q.cap);
-	CHECK(s, t->rcv.n_ooo >= 0 && t->rcv.n_ooo <= TCP_OOO_RANGES);
+	CHECK(s, t->rcv.n_ooo <= TCP_OOO_RANGES);
+	if (t->rcv.ooo) {                           /* the SACK order lives with the pieces */
+		const struct ooo_mem *m = (const struct ooo_mem *)t->rcv.ooo;
+		CHECK(s, m->n_recent >= 0 && m->n_recent <= TCP_OOO_RANGES);
+	}
 	if (t->rcv.q.buf)
 		CHECK(s, tcp_adv_left(t) <= free);      /* the window promised is buffer we have */
 	for (int i = 0; i < t->rcv.n_ooo; i++) {
@@ -91,7 +95,6 @@ static void check_sack(struct stack *s, const struct tcb *t)
 {
 	CHECK(s, t->sack.n_sb >= 0 && t->sack.n_sb <= TCP_SACK_SCOREBOARD);
 	CHECK(s, t->sack.ok || (t->sack.n_sb == 0 && !t->sack.dsack));
-	CHECK(s, t->sack.n_recent >= 0 && t->sack.n_recent <= TCP_OOO_RANGES);
 	for (int i = 0; i < t->sack.n_sb; i++) {
 		const struct range *r = &t->sack.sb[i];
 		CHECK(s, SEQ_GEQ(r->seq, t->snd.una) && SEQ_GT(r->end, r->seq));
@@ -140,6 +143,8 @@ static void check_tcb(struct stack *s, int h, const struct tcb *t)
 	CHECK(s, !t->rcv.q.buf || t->rcv.q.len || t->rcv.n_ooo || t->touched);   /* drained: given back */
 	CHECK(s, !t->snd.q.buf || t->snd.q.len || t->touched);
 	CHECK(s, !t->rcv.n_ooo == !t->rcv.ooo || t->touched);
+	CHECK(s, !t->cc.cubic || s->cfg.cc == STACK_CC_CUBIC);   /* NewReno needs no CUBIC state */
+	CHECK(s, !t->rack.log || t->rack.on);                    /* a log only with RACK on */
 	if (t->state == TCP_CLOSED) {
 		CHECK(s, t->user_ref);                  /* else it was freed */
 		CHECK(s, tcp_next_deadline(t) == UINT64_MAX);

@@ -71,10 +71,12 @@ struct rcv_vars {
 	bool ws_offer;                 /* our SYN (or SYN,ACK) carries the window scale option */
 	uint8_t wscale;                /* Rcv.Wind.Shift (RFC 7323 2.3): our windows >> this on
 	                                  the wire after the SYN; 0 unless both sides offered */
-	int n_ooo;                     /* out-of-order pieces held (in q's free part) ... */
+	uint8_t n_ooo;                 /* out-of-order pieces held (in q's free part) ... */
 	struct range *ooo;             /* ... their ranges, in order: room for TCP_OOO_RANGES
 	                                  taken when the first one arrives (tcp_reasm.c), NULL
-	                                  once none is held (when the call settles) */
+	                                  once none is held (when the call settles); the same
+	                                  memory holds the SACK order of the pieces (struct
+	                                  ooo_mem, tcp_sack.h) */
 	struct ring q;                 /* in-order data the user has not read, then room in
 	                                  which out-of-order data waits at its own offset */
 };
@@ -105,7 +107,10 @@ struct cc_vars {
 	                                  began; outside recovery it follows SND.UNA up */
 	int dupacks;                   /* duplicate ACKs since SND.UNA last moved */
 	bool in_recovery;              /* fast recovery until SND.UNA passes `recover` */
-	struct cubic_vars cubic;       /* CUBIC's state (tcp_cubic.c), with --cc cubic */
+	struct cubic_vars *cubic;      /* CUBIC's state (tcp_cubic.c): allocated at its first
+	                                  reduction or congestion avoidance (before, cwnd only
+	                                  grows in slow start), freed with the TCB; NULL
+	                                  before, and always with --cc newreno */
 };
 
 /* Timers: absolute deadlines in us, 0 when off (tcp_timer.c), and their state. */
@@ -137,7 +142,10 @@ struct tcb_life {
 
 /* Transmission Control Block, RFC 9293 3.3.1, its variables grouped as the RFC groups them.
  * What only some connections need lives outside it, allocated while they need it: a
- * listener's queues (listen), out-of-order bookkeeping (rcv.ooo), the rings' memory. */
+ * listener's queues (listen), out-of-order bookkeeping with the receiver's SACK order
+ * (rcv.ooo), the sender's SACK scoreboard (sack.sb), RACK's log of what is in flight
+ * (rack.log), CUBIC's state from its first reduction (cc.cubic), the rings' memory.
+ * An idle connection holds 512 bytes at most (tests/check_table.c). */
 struct tcb {
 	enum tcp_state state;
 	int handle;                    /* index in stack.conns */
@@ -154,6 +162,13 @@ struct tcb {
 	struct sack_vars sack;
 	struct ts_vars ts;
 	struct rack_vars rack;         /* RACK-TLP (tcp_rack.c) */
+
+	/* rate limits on what blind segments can make us send */
+	uint64_t chack_since;          /* RFC 5961 7: challenge ACKs are counted since then */
+	uint64_t oow_ack_at;           /* when we last answered an out-of-window ACK */
+	uint8_t chack_count;           /* challenge ACKs since chack_since: at most
+	                                  TCP_CHALLENGE_ACK_MAX a second (a byte, beside the
+	                                  bools below: the TCB stays within 512 bytes) */
 
 	/* user side */
 	bool fin_queued;               /* CLOSE or shutdown: a FIN follows the queued data */
@@ -172,12 +187,9 @@ struct tcb {
 	struct tcb *qnext;             /* ... and its link in one of them */
 
 	struct tcb_life sum;           /* its life so far, traced when it ends (tcp_state.c) */
-
-	/* rate limits on what blind segments can make us send */
-	uint64_t chack_since;          /* RFC 5961 7: challenge ACKs counted since then ... */
-	int chack_count;               /* ... up to TCP_CHALLENGE_ACK_MAX a second */
-	uint64_t oow_ack_at;           /* when we last answered an out-of-window ACK */
 };
+_Static_assert(TCP_OOO_RANGES <= UINT8_MAX && TCP_CHALLENGE_ACK_MAX < UINT8_MAX,
+	       "rcv.n_ooo and chack_count are bytes");
 
 /* ICMP errors sent to the destinations of one hash bucket: credit (us) for more (icmp.c). */
 struct icmp_bucket {

@@ -29,7 +29,6 @@ void tcp_rack_init(const struct stack *s, struct tcb *tcb)
 {
 	tcb->rack.on = !s->cfg.no_rack && tcb->sack.ok;
 	tcb->rack.reo_wnd_mult = 1;
-	tcb->rack.fack = tcb->snd.iss;
 }
 
 void tcp_rack_free(struct tcb *tcb)
@@ -50,15 +49,15 @@ static uint32_t seg_end(const struct rack_seg *e)
 
 /* ---- the transmission log ---- */
 
-/* Room for a full send buffer of segments of the peer's MSS (and a FIN). */
+/* Room for a full send buffer of segments of the peer's MSS (and a FIN). A new flight
+ * has had nothing delivered: no byte above SND.UNA (RACK.fack), no RACK.xmit_ts. */
 static struct rack_log *log_get(struct tcb *tcb)
 {
 	int cap = MIN(TCP_SNDBUF / tcb->snd.mss + 2, RACK_LOG_MAX);
 	struct rack_log *log = tcb->rack.log;
 
 	if (!log && (log = malloc(sizeof(*log) + (size_t)cap * sizeof(log->seg[0])))) {
-		log->n = 0;
-		log->cap = cap;
+		*log = (struct rack_log){ .fack = tcb->snd.una, .cap = cap };
 		tcb->rack.log = log;
 	}
 	return log;
@@ -83,7 +82,7 @@ static void log_split(struct rack_log *log, uint32_t seq)
 }
 
 /* Sent again: each segment of [seq, end) now leaves at `now`, a copy in flight. */
-static void log_resent(struct stack *s, struct tcb *tcb, struct rack_log *log, uint32_t seq, uint32_t end)
+static void log_resent(struct stack *s, struct rack_log *log, uint32_t seq, uint32_t end)
 {
 	log_split(log, seq);
 	log_split(log, end);
@@ -91,26 +90,25 @@ static void log_resent(struct stack *s, struct tcb *tcb, struct rack_log *log, u
 		struct rack_seg *e = &log->seg[i];
 		if (SEQ_LT(e->seq, end) && SEQ_LT(seq, seg_end(e))) {
 			e->xmit_ts = s->now;
-			e->order = tcb->rack.next_order++;
+			e->order = log->next_order++;
 			e->flags |= RACK_RETRANS | RACK_EVER_RETRANS;
 		}
 	}
 }
 
 /* New data [seq, end): a segment at the end (or joined to the last one when full). */
-static void log_new(struct stack *s, struct tcb *tcb, struct rack_log *log, uint32_t seq,
-		    uint32_t end)
+static void log_new(struct stack *s, struct rack_log *log, uint32_t seq, uint32_t end)
 {
 	struct rack_seg *last = log->n ? &log->seg[log->n - 1] : NULL;
 
 	if (log->n == log->cap) {
 		last->len = end - last->seq;
 		last->xmit_ts = s->now;                  /* later, never too early */
-		last->order = tcb->rack.next_order++;
+		last->order = log->next_order++;
 		return;
 	}
 	log->seg[log->n++] = (struct rack_seg){ .xmit_ts = s->now, .seq = seq, .len = end - seq,
-						.order = tcb->rack.next_order++ };
+						.order = log->next_order++ };
 }
 
 /* ---- TLP: scheduling the probe, RFC 8985 7.2 ---- */
@@ -156,9 +154,9 @@ void tcp_rack_sent(struct stack *s, struct tcb *tcb, uint32_t seq, uint32_t len)
 	if (!tcb->rack.on || !len || !(log = log_get(tcb)))
 		return;
 	if (SEQ_LT(seq, max))
-		log_resent(s, tcb, log, seq, SEQ_LT(end, max) ? end : max);
+		log_resent(s, log, seq, SEQ_LT(end, max) ? end : max);
 	if (SEQ_GT(end, max)) {
-		log_new(s, tcb, log, SEQ_GT(seq, max) ? seq : max, end);
+		log_new(s, log, SEQ_GT(seq, max) ? seq : max, end);
 		if (tcb->rack.timer_kind != RACK_TIMER_REO)
 			tlp_arm(s, tcb, end);            /* 7.2: new data sent */
 	}
@@ -181,21 +179,22 @@ static bool sent_after(uint32_t order1, uint32_t order2)
 static void rack_delivered(struct stack *s, struct tcb *tcb, const struct rack_seg *e)
 {
 	struct rack_vars *r = &tcb->rack;
+	struct rack_log *log = r->log;               /* the flight's view: e is in it */
 	uint64_t rtt = s->now - e->xmit_ts;
 
 	if ((e->flags & RACK_EVER_RETRANS) && r->min_rtt_us && rtt < r->min_rtt_us)
 		return;
 	if (!(e->flags & RACK_EVER_RETRANS) && (!r->min_rtt_us || rtt < r->min_rtt_us))
 		r->min_rtt_us = (uint32_t)MAX(MIN(rtt, UINT32_MAX / 2), 1u);   /* step 1 */
-	if (!r->delivered || sent_after(e->order, r->order)) {
-		r->delivered = true;
-		r->rtt_us = (uint32_t)MIN(rtt, UINT32_MAX / 2);
-		r->xmit_ts = e->xmit_ts;
-		r->order = e->order;
+	if (!log->delivered || sent_after(e->order, log->order)) {
+		log->delivered = true;
+		log->rtt_us = (uint32_t)MIN(rtt, UINT32_MAX / 2);
+		log->xmit_ts = e->xmit_ts;
+		log->order = e->order;
 	}
-	if (SEQ_GT(seg_end(e), r->fack))
-		r->fack = seg_end(e);
-	else if (SEQ_LT(seg_end(e), r->fack) && !(e->flags & RACK_EVER_RETRANS))
+	if (SEQ_GT(seg_end(e), log->fack))
+		log->fack = seg_end(e);
+	else if (SEQ_LT(seg_end(e), log->fack) && !(e->flags & RACK_EVER_RETRANS))
 		r->reordering_seen = true;               /* step 3: delivered below one delivered */
 }
 
@@ -274,23 +273,22 @@ static uint64_t rack_reo_wnd(const struct tcb *tcb, int segs_sacked)
 static int rack_detect_loss(struct stack *s, struct tcb *tcb, uint64_t reo_wnd, uint64_t *wait,
 			    uint64_t *late_us)
 {
-	struct rack_vars *r = &tcb->rack;
-	struct rack_log *log = r->log;
+	struct rack_log *log = tcb->rack.log;
 	int lost = 0;
 
 	*wait = 0;
 	for (int i = 0; log && i < log->n; i++) {
 		struct rack_seg *e = &log->seg[i];
-		uint64_t due = e->xmit_ts + r->rtt_us + reo_wnd;
+		uint64_t due = e->xmit_ts + log->rtt_us + reo_wnd;
 		if ((e->flags & RACK_SACKED) || (e->flags & (RACK_LOST | RACK_RETRANS)) == RACK_LOST ||
-		    !r->delivered || !sent_after(r->order, e->order))
+		    !log->delivered || !sent_after(log->order, e->order))
 			continue;
 		if (due > s->now) {
 			*wait = MAX(*wait, due - s->now);
 			continue;
 		}
 		if (!lost++)
-			*late_us = r->xmit_ts - e->xmit_ts;
+			*late_us = log->xmit_ts - e->xmit_ts;
 		e->flags = (uint8_t)((e->flags | RACK_LOST) & ~RACK_RETRANS);
 		stat_inc(s, STAT_RACK_LOSS);
 	}

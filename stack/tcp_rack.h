@@ -27,36 +27,43 @@ struct rack_seg {
 	uint8_t flags;
 };
 
-/* The log, allocated while data is in flight (tcp_rack.c), freed when all is acknowledged. */
+/* The log, allocated while data is in flight (tcp_rack.c), freed when all is acknowledged;
+ * with it, RACK's view of this flight (6.2): which of its segments, sent most recently,
+ * was delivered. Segments sent after the log began were all sent after whatever an earlier
+ * flight delivered, so that flight's view has nothing more to say and goes with its log. */
 struct rack_log {
+	bool delivered;                /* RACK.xmit_ts is set: a segment was delivered */
+	uint32_t order;                /* RACK.end_seq's role: the transmission number of the
+	                                  most recently sent segment delivered (tcp_rack.c) */
+	uint32_t next_order;           /* the next transmission's number */
+	uint32_t fack;                 /* RACK.fack: the highest sequence delivered */
+	uint32_t rtt_us;               /* RACK.rtt: that segment's round trip */
+	uint64_t xmit_ts;              /* RACK.xmit_ts (us) */
 	int n, cap;
 	struct rack_seg seg[];
 };
 
 enum { RACK_TIMER_NONE, RACK_TIMER_REO, RACK_TIMER_PTO };
 
+/* What lasts across flights (idle periods): the reordering window's state, min_RTT, the
+ * D-SACK round and the TLP episode (both may end only after all is acknowledged), and
+ * the timer. */
 struct rack_vars {
 	bool on : 1;                   /* RACK-TLP in use (needs SACK; not with --no-rack) */
 	bool reordering_seen : 1;      /* RACK.reordering_seen */
 	bool dsack_round_on : 1;       /* RACK.dsack_round is set ... */
-	bool delivered : 1;            /* RACK.xmit_ts is set: a segment was delivered */
 	bool was_recovering : 1;       /* cc.in_recovery at the last ACK: did recovery end? */
 	bool tlp_on : 1;               /* a TLP episode: TLP.end_seq is set ... */
 	bool tlp_is_retrans : 1;       /* ... TLP.is_retrans */
 	uint8_t timer_kind;            /* what `timer` is: the reordering timer or the PTO */
 	uint8_t reo_wnd_mult;          /* RACK.reo_wnd_mult (6.2 step 4), in min_RTT/4 */
 	uint8_t reo_wnd_persist;       /* RACK.reo_wnd_persist */
-	uint32_t order;                /* RACK.end_seq's role: the transmission number of the
-	                                  most recently sent segment delivered (tcp_rack.c) */
-	uint32_t next_order;           /* the next transmission's number */
-	uint32_t fack;                 /* RACK.fack: the highest sequence delivered */
-	uint32_t rtt_us;               /* RACK.rtt: that segment's round trip */
 	uint32_t min_rtt_us;           /* RACK.min_RTT (0: none yet) */
 	uint32_t dsack_round;          /* ... to this sequence (SND.NXT when it began) */
 	uint32_t tlp_end_seq;          /* TLP.end_seq */
-	uint64_t xmit_ts;              /* RACK.xmit_ts (us) */
 	uint64_t timer;                /* the deadline of timer_kind (us), 0 when off */
-	struct rack_log *log;          /* what was sent when; NULL while nothing is in flight */
+	struct rack_log *log;          /* what was sent when, and RACK's view of it (above):
+	                                  NULL while nothing is in flight */
 };
 
 struct stack;

@@ -67,6 +67,19 @@ static bool ooo_holds(const struct tcb *tcb, uint32_t seq, uint32_t end)
 	return false;
 }
 
+/* The list's memory, with room for the pieces' SACK order (struct ooo_mem, tcp_sack.c):
+ * false without memory. */
+static bool ooo_take(struct tcb *tcb)
+{
+	struct ooo_mem *m = malloc(sizeof(*m));
+
+	if (!m)
+		return false;
+	m->n_recent = 0;
+	tcb->rcv.ooo = m->piece;
+	return true;
+}
+
 /* Take the trimmed segment's text [seq, seq+len), seq >= RCV.NXT, inside the
  * window. In order, it is delivered at once, with every piece it reaches; past a
  * hole, it is held as a piece. Returns 0, or STAT_DROP_TCP_OOO when it is past a
@@ -78,8 +91,7 @@ int tcp_reasm(struct stack *s, struct tcb *tcb, uint32_t seq, const uint8_t *dat
 		return 0;
 	if (tcb->rcv.q.cap && !tcb_ring_get(s, tcb, &tcb->rcv.q))
 		return STAT_DROP_TCP_NOMEM;          /* its memory, on the first byte */
-	if (seq != tcb->rcv.nxt && !tcb->rcv.ooo &&
-	    !(tcb->rcv.ooo = malloc(TCP_OOO_RANGES * sizeof(*tcb->rcv.ooo))))
+	if (seq != tcb->rcv.nxt && !tcb->rcv.ooo && !ooo_take(tcb))
 		return STAT_DROP_TCP_NOMEM;          /* the list, on the first piece past a hole */
 	if (!stack_invariant(s, ring_write_at(&tcb->rcv.q, seq - tcb->rcv.nxt, data, len),
 			     "segment text fits the free receive buffer"))
@@ -114,7 +126,8 @@ void tcp_reasm_clear(struct tcb *tcb)
 	tcb->rcv.fin_pending = false;
 }
 
-/* No piece held: the list's memory goes (when the call settles, tcb_rings_put). */
+/* No piece held: the list's memory goes, and the SACK order with it (when the call
+ * settles, tcb_rings_put). */
 void tcp_reasm_release(struct tcb *tcb)
 {
 	if (tcb->rcv.n_ooo)

@@ -39,22 +39,29 @@ static bool piece_named(const struct tcb *tcb, const uint32_t *at, int n, int p)
 	return false;
 }
 
+/* The memory of the pieces held (rcv.ooo, its first member), with their SACK order. */
+static struct ooo_mem *ooo_mem(const struct tcb *tcb)
+{
+	return (struct ooo_mem *)tcb->rcv.ooo;
+}
+
 /* A segment was held past a hole at `seq`: its piece becomes the most recent
  * (RFC 2018 4: the first block names the piece the latest segment went to). Pieces
  * that are gone (delivered, cut by a FIN) or merged into another are forgotten. */
 void tcp_sack_note(struct tcb *tcb, uint32_t seq)
 {
+	struct ooo_mem *m = ooo_mem(tcb);              /* there: the piece is held */
 	uint32_t keep[TCP_OOO_RANGES];
 	int n = 0, p;
 
 	keep[n++] = seq;
-	for (int i = 0; i < tcb->sack.n_recent && n < TCP_OOO_RANGES; i++) {
-		p = ooo_find(tcb, tcb->sack.recent[i]);
+	for (int i = 0; i < m->n_recent && n < TCP_OOO_RANGES; i++) {
+		p = ooo_find(tcb, m->recent[i]);
 		if (p >= 0 && !piece_named(tcb, keep, n, p))
-			keep[n++] = tcb->sack.recent[i];
+			keep[n++] = m->recent[i];
 	}
-	memcpy(tcb->sack.recent, keep, (size_t)n * sizeof(keep[0]));
-	tcb->sack.n_recent = n;
+	memcpy(m->recent, keep, (size_t)n * sizeof(keep[0]));
+	m->n_recent = n;
 }
 
 /* RFC 2883 4: a segment (or part of one) that was here already: its bytes go first
@@ -79,6 +86,7 @@ static void block_put(struct sack_block *out, int *n, const struct range *r)
  * (RFC 2018 4: SHOULD report as many as fit; every piece is one we hold). */
 int tcp_sack_blocks(const struct tcb *tcb, struct sack_block *out, int max)
 {
+	const struct ooo_mem *m = ooo_mem(tcb);        /* NULL: no piece held */
 	uint32_t named[TCP_OOO_RANGES + 1];
 	int n = 0, k = 0, p;
 
@@ -91,12 +99,12 @@ int tcp_sack_blocks(const struct tcb *tcb, struct sack_block *out, int max)
 			named[k++] = tcb->sack.dup.seq;
 		}
 	}
-	for (int i = 0; i < tcb->sack.n_recent && n < max; i++) {
-		p = ooo_find(tcb, tcb->sack.recent[i]);
+	for (int i = 0; m && i < m->n_recent && n < max; i++) {
+		p = ooo_find(tcb, m->recent[i]);
 		if (p < 0 || piece_named(tcb, named, k, p))
 			continue;
 		block_put(out, &n, &tcb->rcv.ooo[p]);
-		named[k++] = tcb->sack.recent[i];
+		named[k++] = m->recent[i];
 	}
 	return n;
 }

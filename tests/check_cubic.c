@@ -43,7 +43,10 @@ static void setup_cc(enum stack_cc cc, bool sack, uint32_t srtt_us)
 
 static void teardown(void)
 {
+	if (t)
+		tcp_cubic_free(t);                   /* its state, from the first reduction on */
 	free(t);
+	t = NULL;
 	h_free(h);
 }
 
@@ -166,7 +169,7 @@ START_TEST(loss_reduces_by_beta_0_7_and_remembers_w_max)
 	loss_at(100);
 	CHECK_EQ(h, t->cc.ssthresh, 70 * MSS);
 	CHECK_EQ(h, t->cc.cwnd, 70 * MSS);
-	CHECK_EQ(h, t->cc.cubic.w_max, 100 * MSS);
+	CHECK_EQ(h, t->cc.cubic->w_max, 100 * MSS);
 	CHECK_EQ(h, logged("CUBIC: W_max 142.5 KB, ssthresh 99.8 KB (beta 0.7), K 4.217 s"), 1);
 }
 END_TEST
@@ -199,12 +202,12 @@ START_TEST(fast_convergence_lowers_w_max)
 	loss_at(100);
 	recovery_over();
 	loss_at(80);
-	CHECK_EQ(h, t->cc.cubic.w_max, 80 * MSS * 17 / 20);
+	CHECK_EQ(h, t->cc.cubic->w_max, 80 * MSS * 17 / 20);
 	CHECK_EQ(h, t->cc.ssthresh, 56 * MSS);
 	CHECK_EQ(h, logged("CUBIC: W_max 96.9 KB (fast convergence), ssthresh 79.8 KB"), 1);
 	recovery_over();
 	loss_at(90);                                    /* above: W_max = cwnd again */
-	CHECK_EQ(h, t->cc.cubic.w_max, 90 * MSS);
+	CHECK_EQ(h, t->cc.cubic->w_max, 90 * MSS);
 }
 END_TEST
 
@@ -228,7 +231,7 @@ START_TEST(window_follows_w_cubic_concave_then_convex)
 	while (h->s->now - t0 < 7000000) {
 		double ts = (h->s->now - t0) / 1e6, want = w_cubic(ts, k, 100);
 		double ahead = w_cubic(ts + 0.1, k, 100);
-		double est = t->cc.cubic.w_est;            /* 4.3: cwnd is W_est where it is more */
+		double est = t->cc.cubic->w_est;            /* 4.3: cwnd is W_est where it is more */
 		if (t->cc.cwnd + 2 * MSS < want || t->cc.cwnd > fmax(ahead, est) + 1)
 			h_fail(h, "t %.3f s: cwnd %u, W_cubic(t) %.0f, W_cubic(t+RTT) %.0f, W_est %.0f",
 			       ts, t->cc.cwnd, want, ahead, est);
@@ -251,7 +254,7 @@ START_TEST(reno_friendly_region_takes_over_on_short_rtts)
 	setup_cc(STACK_CC_CUBIC, true, 1000);
 	loss_at(100);
 	recovery_over();
-	while (t->cc.cubic.w_est < 100 * MSS) {
+	while (t->cc.cubic->w_est < 100 * MSS) {
 		round_trip(1000);
 		rounds++;
 	}
@@ -260,12 +263,12 @@ START_TEST(reno_friendly_region_takes_over_on_short_rtts)
 	/* 30 segments at 9/17 each round trip (the window grows meanwhile: a little
 	 * more per ACK than 9/17 / cwnd of the round trip's start) */
 	CHECK_EQ(h, rounds >= 50 && rounds <= 58, 1);
-	CHECK_EQ(h, t->cc.cwnd, t->cc.cubic.w_est);
+	CHECK_EQ(h, t->cc.cwnd, t->cc.cubic->w_est);
 	for (int i = 0; i < 10; i++)
 		round_trip(1000);
 	CHECK_EQ(h, t->cc.cwnd / MSS, 110);             /* alpha 1: one a round trip */
-	CHECK_EQ(h, t->cc.cwnd > cubic_w(t->cc.cubic.w_max, t->cc.cubic.k_ms, MSS,
-					 (h->s->now - t->cc.cubic.t_epoch) / 1000), 1);
+	CHECK_EQ(h, t->cc.cwnd > cubic_w(t->cc.cubic->w_max, t->cc.cubic->k_ms, MSS,
+					 (h->s->now - t->cc.cubic->t_epoch) / 1000), 1);
 }
 END_TEST
 
@@ -281,22 +284,22 @@ START_TEST(timeout_then_the_curve_starts_at_k_0)
 	tcp_cc_timeout(h->s, t);
 	CHECK_EQ(h, t->cc.ssthresh, 70 * MSS);
 	CHECK_EQ(h, t->cc.cwnd, MSS);
-	CHECK_EQ(h, t->cc.cubic.w_max, 0);
+	CHECK_EQ(h, t->cc.cubic->w_max, 0);
 	CHECK_EQ(h, logged("CUBIC: timeout: ssthresh 99.8 KB (beta 0.7)"), 1);
 	t->snd.una = t->snd.max;                        /* everything resent and acknowledged */
 	fill();
-	while (!t->cc.cubic.epoch)
+	while (!t->cc.cubic->epoch)
 		round_trip(100000);                     /* slow start, then the first CA ACK */
-	t0 = t->cc.cubic.t_epoch;
-	CHECK_EQ(h, t->cc.cubic.cwnd_epoch, 70 * MSS);
-	CHECK_EQ(h, t->cc.cubic.w_max, 70 * MSS);
-	CHECK_EQ(h, t->cc.cubic.k_ms, 0);
+	t0 = t->cc.cubic->t_epoch;
+	CHECK_EQ(h, t->cc.cubic->cwnd_epoch, 70 * MSS);
+	CHECK_EQ(h, t->cc.cubic->w_max, 70 * MSS);
+	CHECK_EQ(h, t->cc.cubic->k_ms, 0);
 	CHECK_EQ(h, logged("W_max 99.8 KB, K 0.000 s"), 1);
 	/* Reno's 9/17 segment a round trip leads at first; the convex curve,
 	 * 0.4 t^3 segments, overtakes it near t = 3.7 s */
 	while (h->s->now - t0 < 5000000) {
 		double ts = (h->s->now - t0) / 1e6, want = w_cubic(ts, 0, 70);
-		double est = t->cc.cubic.w_est;
+		double est = t->cc.cubic->w_est;
 		if (t->cc.cwnd + 2 * MSS < fmax(want, est) ||
 		    t->cc.cwnd > fmax(w_cubic(ts + 0.1, 0, 70), est) + 1)
 			h_fail(h, "t %.3f s: cwnd %u, W_cubic(t) %.0f, W_est %.0f", ts, t->cc.cwnd,
@@ -325,7 +328,7 @@ START_TEST(dsack_of_every_retransmission_undoes_the_reduction)
 	CHECK_EQ(h, t->cc.ssthresh, 80 * MSS);
 	CHECK_EQ(h, t->cc.cwnd >= 100 * MSS, 1);
 	/* no loss before this one: no W_max to go back to, the curve starts at cwnd */
-	CHECK_EQ(h, t->cc.cubic.w_max, 100 * MSS);
+	CHECK_EQ(h, t->cc.cubic->w_max, 100 * MSS);
 	expect_stat(h, STAT_SPURIOUS_UNDO, 1);
 	CHECK_EQ(h, logged("CUBIC: D-SACKs for all 1 resent: reduction undone"), 1);
 }

@@ -2,7 +2,9 @@
  * virtual time: it holds 10,000 connections by default and handles stay valid while
  * it grows; a freed slot is reused at once; a SYN that finds the table full is answered
  * (a SYN cookie) and counted, never dropped in silence; the rings' memory is held only
- * while data waits, and the out-of-order list only while pieces wait; with thousands of
+ * while data waits, and the out-of-order list only while pieces wait; the TCB is 512
+ * bytes at most, and an idle connection holds no RACK, SACK or (before a reduction)
+ * CUBIC state; with thousands of
  * idle connections, stack_next_deadline is still the earliest timer of them all.
  * The rings and the heap are internals (tcp_priv.h): what a test may look at. */
 #include <check.h>
@@ -283,6 +285,71 @@ START_TEST(buffers_are_held_only_while_data_waits)
 }
 END_TEST
 
+/* Read everything that arrived at B (n bytes are due). */
+static void read_all(struct world *w, int hb, int n)
+{
+	static char buf[16384];
+
+	while (n > 0) {
+		ssize_t r = tcp_recv(w->b, sim_now(w->sim), hb, buf, sizeof(buf));
+		ck_assert_int_gt(r, 0);
+		n -= (int)r;
+	}
+}
+
+/* The TCB is 512 bytes at most, and what only some connections need is held only while
+ * they need it: after a transfer with a loss, an idle connection holds no RACK log, no
+ * SACK scoreboard, no out-of-order list (nor the pieces' SACK order, which lives with
+ * it). CUBIC's state comes with its first reduction and stays (it remembers W_max):
+ * none in slow start, none for a receiver, none ever with NewReno. */
+START_TEST(an_idle_connection_holds_no_extras_after_a_transfer_with_loss)
+{
+	static char data[60000];
+	struct world w;
+	int ha, hb;
+	struct tcb *ta, *tb;
+
+	ck_assert_uint_le(sizeof(struct tcb), 512);
+	for (int cc = STACK_CC_CUBIC; cc <= STACK_CC_NEWRENO; cc++) {
+		world_init(&w, 0);
+		w.a->cfg.cc = w.b->cfg.cc = cc;
+		ck_assert_int_eq(open_many(&w, 1, &ha, &hb), 1);
+		ta = tcb_get(w.a, ha);
+		tb = tcb_get(w.b, hb);
+		/* slow start only: no CUBIC state yet */
+		ck_assert_int_eq(tcp_send(w.a, sim_now(w.sim), ha, data, 20000), 20000);
+		sim_run_for(w.sim, 100 * MS);
+		read_all(&w, hb, 20000);
+		ck_assert_ptr_null(ta->cc.cubic);
+		ck_assert_ptr_null(ta->rack.log);
+		/* a loss: pieces held past the hole, blocks on the board, the log of the flight */
+		w.drop_data_from_a = 1;
+		ck_assert_int_eq(tcp_send(w.a, sim_now(w.sim), ha, data, sizeof(data)),
+				 (ssize_t)sizeof(data));
+		sim_run_for(w.sim, 200);                 /* arrived, SACKed, not yet repaired */
+		ck_assert_ptr_nonnull(tb->rcv.ooo);
+		ck_assert_ptr_nonnull(ta->sack.sb);
+		ck_assert_ptr_nonnull(ta->rack.log);
+		sim_run_for(w.sim, 2 * SEC);             /* repaired */
+		read_all(&w, hb, (int)sizeof(data));
+		sim_run_for(w.sim, 1 * SEC);             /* idle */
+		ck_assert_uint_ge(stack_stat(w.a, STAT_RETRANSMIT), 1);
+		ck_assert_ptr_null(ta->rack.log);
+		ck_assert_ptr_null(ta->sack.sb);
+		ck_assert_ptr_null(tb->rcv.ooo);
+		ck_assert_ptr_null(ta->rcv.ooo);
+		ck_assert_ptr_null(tb->rack.log);
+		ck_assert_ptr_null(tb->sack.sb);
+		ck_assert_ptr_null(tb->cc.cubic);
+		if (cc == STACK_CC_CUBIC)
+			ck_assert_ptr_nonnull(ta->cc.cubic);
+		else
+			ck_assert_ptr_null(ta->cc.cubic);
+		sim_free(w.sim);
+	}
+}
+END_TEST
+
 /* Thousands of idle connections and a few timers: the earliest is found without a
  * scan (the heap's top), and it is right: the same as a scan of every connection. */
 START_TEST(next_deadline_is_the_earliest_timer_among_thousands_of_idle_connections)
@@ -340,6 +407,7 @@ int main(void)
 	tcase_add_test(tc, a_syn_that_finds_the_table_full_is_answered_with_a_cookie_and_counted);
 	tcase_add_test(tc, with_cookies_off_a_syn_that_finds_the_table_full_is_refused_by_rst);
 	tcase_add_test(tc, buffers_are_held_only_while_data_waits);
+	tcase_add_test(tc, an_idle_connection_holds_no_extras_after_a_transfer_with_loss);
 	tcase_add_test(tc, next_deadline_is_the_earliest_timer_among_thousands_of_idle_connections);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
