@@ -1204,9 +1204,9 @@ static int net_events_collect(struct net_events *e, struct net_pollfd *out, int 
 /* Can a thread waiting on an event set read the link itself? Not when another one
  * does, not when the link is gone, not in step mode (the network thread pauses there),
  * not with impairments (their queues are the network thread's). */
-static bool net_can_drive(const struct net *n)
+static bool net_can_drive(struct net *n)
 {
-	return !n->driver && !n->link_gone && step_on((struct step *)&n->step) == STEP_OFF &&
+	return !n->driver && !n->link_gone && step_on(&n->step) == STEP_OFF &&
 	       !n->imp_in && !n->imp_out;
 }
 
