@@ -315,18 +315,21 @@ static void net_emit(void *ctx, const uint8_t *pkt, size_t len)
 static void net_changed(void *ctx, int h)
 {
 	struct net *n = ctx;
-	int *c;
 
 	if (n->changed_all)
 		return;
-	if (h < 0 || (n->n_changed == n->cap_changed &&
-		      !(c = realloc(n->changed, (n->cap_changed * 2 + 64) * sizeof(*c))))) {
+	if (h >= 0 && n->n_changed == n->cap_changed) {
+		uint32_t cap = n->cap_changed * 2 + 64;
+		int *c = realloc(n->changed, cap * sizeof(*c));
+
+		if (c) {
+			n->changed = c;
+			n->cap_changed = cap;
+		}
+	}
+	if (h < 0 || n->n_changed == n->cap_changed) {
 		n->changed_all = true;
 		return;
-	}
-	if (n->n_changed == n->cap_changed) {
-		n->changed = c;
-		n->cap_changed = n->cap_changed * 2 + 64;
 	}
 	n->changed[n->n_changed++] = h;
 }
