@@ -9,6 +9,8 @@
 #define STACK_CHECK_ALL        64       /* test builds check every TCB after each step up to this
                                            many, else those the step touched (tcp_invariant.c) */
 #define STACK_MTU              1500     /* default link MTU: MSS = MTU - 40 */
+#define STACK_BURST_HOLD       16       /* connections whose ACK a burst may hold (cfg.ack_burst);
+                                           more ACK as usual */
 
 #define IP_DEFAULT_TTL         64       /* as Linux */
 #define ICMP_RATE_MS           1000     /* ICMP errors: one per this per destination ... (Linux icmp_ratelimit) */

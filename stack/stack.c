@@ -45,6 +45,7 @@ static const char *const stat_names[STAT_COUNT] = {
 	[STAT_TLP_LOSS] = "tcp losses repaired by a tail loss probe",
 	[STAT_SPURIOUS_UNDO] = "tcp window reductions undone (spurious)",
 	[STAT_TABLE_FULL] = "tcp syns that found the connection table full",
+	[STAT_ACK_BURST] = "tcp acks held to the end of a burst",
 	[STAT_DROP_IP_SHORT] = "ip packet shorter than its header",
 	[STAT_DROP_IP_VERSION] = "ip version is not 4",
 	[STAT_DROP_IP_IHL] = "ip header length invalid",
@@ -279,6 +280,47 @@ void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len)
 	stat_inc(s, STAT_IP_IN);
 	stack_trace(s, &ev);
 	ip_input(s, pkt, len);
+	stack_step_done(s);
+}
+
+void stack_burst_begin(struct stack *s)
+{
+	s->in_burst = s->cfg.ack_burst;
+	s->n_burst = 0;
+}
+
+/* May tcb's ACK wait for the end of the burst? Yes if it is on the list, or now joins it. */
+bool stack_burst_hold(struct stack *s, const struct tcb *tcb)
+{
+	if (!s->in_burst)
+		return false;
+	for (uint32_t i = 0; i < s->n_burst; i++)
+		if (s->burst[i] == tcb->handle)
+			return true;
+	if (s->n_burst == STACK_BURST_HOLD)
+		return false;
+	s->burst[s->n_burst++] = tcb->handle;
+	stat_inc(s, STAT_ACK_BURST);
+	return true;
+}
+
+/* The burst is over: each connection that held its ACK sends it now (with data, if
+ * it has some to send), unless something sent it meanwhile. */
+void stack_burst_end(struct stack *s, uint64_t now)
+{
+	s->in_burst = false;
+	if (!s->n_burst)
+		return;
+	s->now = now;
+	for (uint32_t i = 0; i < s->n_burst; i++) {
+		struct tcb *t = s->conns[s->burst[i]];
+		if (!t || !t->rcv.unacked)
+			continue;
+		tcb_touch(s, t);
+		t->ack_now = true;
+		tcp_output(s, t);
+	}
+	s->n_burst = 0;
 	stack_step_done(s);
 }
 

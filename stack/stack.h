@@ -48,6 +48,9 @@ struct stack_config {
 	uint32_t isn;
 	int no_delayed_ack;        /* nonzero: ACK every segment at once (RFC 9293 3.8.6.3 off) */
 	int no_nagle;              /* nonzero: send small segments at once (TCP_NODELAY) */
+	int ack_burst;             /* nonzero: within a burst (stack_burst_begin/_end), the ACK
+	                              owed every second full segment (SHLD-19) waits for the
+	                              burst's end: one ACK for the lot, as Linux ACKs a GRO batch */
 	int no_syncookies;         /* nonzero: a SYN that finds the half-open queue full is
 	                              dropped; else (the default, as Linux's tcp_syncookies=1)
 	                              it is answered with a SYN cookie */
@@ -81,6 +84,7 @@ enum stat_id {
 	STAT_TLP_LOSS,                         /* a probe repaired a loss: cwnd reduced (RFC 8985 7.4) */
 	STAT_SPURIOUS_UNDO,                    /* a reduction undone: D-SACKs showed it spurious */
 	STAT_TABLE_FULL,                       /* a SYN found the connection table full (answered) */
+	STAT_ACK_BURST,                        /* an ACK held to the end of a burst (cfg.ack_burst) */
 	STAT_DROP_FIRST,                       /* drop reasons follow */
 	STAT_DROP_IP_SHORT = STAT_DROP_FIRST,  /* shorter than an IPv4 header */
 	STAT_DROP_IP_VERSION,                  /* version != 4 */
@@ -127,6 +131,12 @@ void stack_free(struct stack *s);
 
 /* One IPv4 packet arrived. The buffer is only read, and only during the call. */
 void stack_input(struct stack *s, uint64_t now, const uint8_t *pkt, size_t len);
+/* A burst: packets read from the link at one go, until it had no more (or a batch's
+ * worth). Between these two calls stack_input may hold back the ACKs that in-order data
+ * owes under RFC 9293 SHLD-19 (cfg.ack_burst); stack_burst_end sends them, one per
+ * connection. Without cfg.ack_burst the calls change nothing. */
+void stack_burst_begin(struct stack *s);
+void stack_burst_end(struct stack *s, uint64_t now);
 /* Run expired timers and send what is pending. */
 void stack_poll(struct stack *s, uint64_t now);
 /* Absolute time of the next timer, or UINT64_MAX when none is armed. */

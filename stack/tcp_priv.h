@@ -220,6 +220,10 @@ struct stack {
 	int *touched;
 	uint32_t n_touched;
 	bool touch_overflow;           /* more touched than fit: settle every TCB */
+	/* The connections whose ACK waits for the end of the burst (cfg.ack_burst) */
+	bool in_burst;
+	uint8_t n_burst;
+	int burst[STACK_BURST_HOLD];
 	struct ring_pool snd_pool, rcv_pool;
 	uint64_t stats[STAT_COUNT];
 	uint8_t isn_key[16];           /* RFC 6528: the secret of the ISN hash, per run */
@@ -350,6 +354,7 @@ uint32_t tcp_new_isn(const struct stack *s, uint32_t laddr, uint16_t lport,
 /* stack.c: the timer heap, and the end of every call into the core */
 void timer_heap_set(struct stack *s, struct tcb *tcb, uint64_t at);
 void stack_settle(struct stack *s);
+bool stack_burst_hold(struct stack *s, const struct tcb *tcb);
 
 /* tcp_listen.c */
 struct listener *listener_new(struct stack *s, int backlog);

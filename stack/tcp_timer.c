@@ -176,11 +176,12 @@ static void tcp_persist_timeout(struct stack *s, struct tcb *tcb)
 }
 
 /* Data arrived in order: ACK it now if two full segments wait for their ACK
- * (RFC 9293 3.8.6.3: SHLD-19, MUST-58), else within TCP_DELACK_MS (SHLD-18), under
- * half a second (MUST-40). */
+ * (RFC 9293 3.8.6.3: SHLD-19, MUST-58) - or at the end of the burst, with
+ * cfg.ack_burst - else within TCP_DELACK_MS (SHLD-18), under half a second (MUST-40). */
 void tcp_delack(struct stack *s, struct tcb *tcb)
 {
-	if (s->cfg.no_delayed_ack || tcb->rcv.unacked >= 2u * tcb->snd.mss)
+	if (s->cfg.no_delayed_ack ||
+	    (tcb->rcv.unacked >= 2u * tcb->snd.mss && !stack_burst_hold(s, tcb)))
 		tcb->ack_now = true;
 	else if (!tcb->timer.delack)
 		tcb->timer.delack = s->now + TCP_DELACK_MS * 1000;

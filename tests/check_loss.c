@@ -417,6 +417,75 @@ START_TEST(delack_every_second_full_segment_is_acked_at_once)
 }
 END_TEST
 
+/* --ack-burst: delayed ACKs, and the ACK that SHLD-19 owes waits for the burst's end */
+static void ack_burst(void)
+{
+	struct stack_config cfg = h_config(H_DELAYED_ACK);
+
+	cfg.ack_burst = 1;
+	h_free(h);
+	h = h_new_config(&cfg);
+	h_passive_established(h);
+}
+
+/* MUST-59 (--ack-burst): one ACK for a burst of six full segments; SHLD-19 outside it */
+START_TEST(ack_burst_acks_a_burst_once_at_its_end)
+{
+	ack_burst();
+	stack_burst_begin(h->s);
+	for (uint32_t i = 0; i < 6; i++)
+		peer_data(i * MSS, MSS, 0);
+	expect_nothing_sent(h);
+	stack_burst_end(h->s, h->now);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + 6 * MSS, 0);
+	expect_nothing_sent(h);
+	expect_stat(h, STAT_ACK_BURST, 1);
+	peer_data(6 * MSS, MSS, 0);                          /* outside a burst: as ever */
+	peer_data(7 * MSS, MSS, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + 8 * MSS, 0);
+	expect_read(0, 8 * MSS);
+}
+END_TEST
+
+/* Within a burst, a hole is still reported at once (MAY-13), and a lone segment waits
+ * for the delayed-ACK timer, not for the burst's end (SHLD-18) */
+START_TEST(ack_burst_keeps_the_other_ack_rules)
+{
+	ack_burst();
+	stack_burst_begin(h->s);
+	peer_data(2 * MSS, MSS, 0);                          /* a hole before it */
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1, 0);
+	peer_data(0, MSS, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + MSS, 0);   /* fills part of the hole */
+	peer_data(MSS, MSS, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + 3 * MSS, 0);   /* fills it */
+	stack_burst_end(h->s, h->now);
+	expect_nothing_sent(h);
+	stack_burst_begin(h->s);
+	peer_data(3 * MSS, 1, TH_PSH);                       /* in order, under two segments */
+	stack_burst_end(h->s, h->now);
+	expect_nothing_sent(h);
+	advance_ms(h, TCP_DELACK_MS);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 2 + 3 * MSS, 0);
+	expect_stat(h, STAT_ACK_BURST, 0);
+}
+END_TEST
+
+/* MUST-59: without --ack-burst a burst changes nothing */
+START_TEST(ack_burst_off_a_burst_changes_nothing)
+{
+	h_free(h);
+	h = h_new_opts(H_DELAYED_ACK);
+	h_passive_established(h);
+	stack_burst_begin(h->s);
+	peer_data(0, MSS, 0);
+	peer_data(MSS, MSS, 0);
+	expect_sent(h, TH_ACK, ISS + 1, IRS + 1 + 2 * MSS, 0);
+	stack_burst_end(h->s, h->now);
+	expect_nothing_sent(h);
+}
+END_TEST
+
 /* MAY-13 */
 START_TEST(delack_out_of_order_and_hole_filling_are_acked_at_once)
 {
@@ -801,6 +870,9 @@ Suite *suite(void)
 	tcase_add_test(tc, reasm_keeps_a_bounded_number_of_pieces);
 	tcase_add_test(tc, delack_one_segment_is_acked_after_the_delay);
 	tcase_add_test(tc, delack_every_second_full_segment_is_acked_at_once);
+	tcase_add_test(tc, ack_burst_acks_a_burst_once_at_its_end);
+	tcase_add_test(tc, ack_burst_keeps_the_other_ack_rules);
+	tcase_add_test(tc, ack_burst_off_a_burst_changes_nothing);
 	tcase_add_test(tc, delack_out_of_order_and_hole_filling_are_acked_at_once);
 	tcase_add_test(tc, delack_rides_on_the_reply);
 	tcase_add_test(tc, nagle_holds_small_segments_while_data_is_unacknowledged);

@@ -39,6 +39,8 @@ void net_usage_common(FILE *f)
 	      "  -v, --verbose       also log every segment, drop and timer; -vv: user calls too\n"
 	      "  --nodelay           send small segments at once (Nagle's algorithm off)\n"
 	      "  --no-delayed-ack    acknowledge every segment at once (no delayed ACK)\n"
+	      "  --ack-burst         acknowledge in-order data once per burst read from the link\n"
+	      "                      (as Linux does a GRO batch), not every second segment\n"
 	      "  --no-syncookies     drop SYNs that find the half-open queue full (default: answer\n"
 	      "                      them with SYN cookies, as Linux's tcp_syncookies=1)\n"
 	      "  --abort-on-overflow RST a handshake that finds the accept queue full (else wait)\n"
@@ -283,6 +285,9 @@ int net_option(struct net_options *o, int c, const char *arg, const char *prog)
 	case NET_OPT_NO_DELAYED_ACK:
 		o->no_delayed_ack = 1;
 		return 1;
+	case NET_OPT_ACK_BURST:
+		o->ack_burst = 1;
+		return 1;
 	case NET_OPT_NO_SYNCOOKIES:
 		o->no_syncookies = 1;
 		return 1;
@@ -344,6 +349,7 @@ struct stack_config net_stack_config(const struct net_options *o)
 	struct stack_config cfg = { .addr = o->ip, .prefix = o->prefix, .mtu = (uint16_t)o->mtu,
 				    .msl_ms = o->msl_ms, .fixed_isn = o->fixed_isn, .isn = o->isn,
 				    .no_nagle = o->no_nagle, .no_delayed_ack = o->no_delayed_ack,
+				    .ack_burst = o->ack_burst,
 				    .no_syncookies = o->no_syncookies, .rcvbuf = o->rcvbuf,
 				    .no_wscale = o->no_wscale, .no_sack = o->no_sack,
 				    .no_timestamps = o->no_timestamps, .no_rack = o->no_rack,

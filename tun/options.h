@@ -30,6 +30,7 @@ struct net_options {
 	int verbose;               /* -v, -vv */
 	int no_nagle;              /* --nodelay: Nagle's algorithm off */
 	int no_delayed_ack;        /* --no-delayed-ack: ACK every segment at once */
+	int ack_burst;             /* --ack-burst: one ACK per burst read from the link */
 	int no_syncookies;         /* --no-syncookies: drop SYNs when the half-open queue is full */
 	int abort_on_overflow;     /* --abort-on-overflow: RST the ACK that finds the accept queue full */
 	uint32_t rcvbuf;           /* --rcvbuf BYTES: receive buffer per connection (0: 65535) */
@@ -56,7 +57,7 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
        NET_OPT_ABORT_ON_OVERFLOW, NET_OPT_STATS, NET_OPT_LOG_FORMAT, NET_OPT_PCAP_FORMAT,
        NET_OPT_STEP, NET_OPT_RCVBUF, NET_OPT_NO_WSCALE, NET_OPT_NO_SACK,
        NET_OPT_NO_TIMESTAMPS, NET_OPT_OFFLOAD, NET_OPT_NO_RACK, NET_OPT_CC,
-       NET_OPT_MAX_CONNS };
+       NET_OPT_MAX_CONNS, NET_OPT_ACK_BURST };
 
 #define NET_LONG_OPTIONS \
 	{ "tun", required_argument, 0, NET_OPT_TUN }, \
@@ -71,6 +72,7 @@ enum { NET_OPT_TUN = 1000, NET_OPT_IP, NET_OPT_TUN_IP, NET_OPT_MTU, NET_OPT_MSL,
 	{ "pcap-format", required_argument, 0, NET_OPT_PCAP_FORMAT }, \
 	{ "nodelay", no_argument, 0, NET_OPT_NODELAY }, \
 	{ "no-delayed-ack", no_argument, 0, NET_OPT_NO_DELAYED_ACK }, \
+	{ "ack-burst", no_argument, 0, NET_OPT_ACK_BURST }, \
 	{ "loss", required_argument, 0, NET_OPT_LOSS }, \
 	{ "delay", required_argument, 0, NET_OPT_DELAY }, \
 	{ "jitter", required_argument, 0, NET_OPT_JITTER }, \

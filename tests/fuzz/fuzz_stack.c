@@ -1041,10 +1041,16 @@ static void cmd_bulk(struct in *in)
 	if (G.nt == 0)
 		return;
 	t = &G.t[ti % G.nt];
-	say("bulk: %d segments%s", n, (m & 64) ? " then FIN" : "");
+	say("bulk: %d segments%s%s", n, (m & 64) ? " then FIN" : "", (n & 1) ? ", one burst" : "");
+	if (n & 1)                      /* odd counts come as one burst (cfg.ack_burst is on) */
+		stack_burst_begin(G.s);
 	for (int i = 0; i < n; i++)
 		send_seg(t, TH_ACK | ((m & 64) && i == n - 1 ? TH_FIN : 0), peer_next(t), snd_max_of(t),
 			 (m & 128) ? 0 : 65535, NULL, 0, 1460);
+	if (n & 1) {
+		stack_burst_end(G.s, G.now);
+		check_invariants();
+	}
 }
 
 /* A SYN flood from 10.0.0.9 (source ports counting up): 1 to 253 SYNs to a port,
@@ -1437,7 +1443,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size, 0 };
 	uint8_t sb = u8(&in), cb = u8(&in);
-	struct stack_config cfg = { .addr = US_IP, .prefix = 24, .msl_ms = MSL_MS };
+	struct stack_config cfg = { .addr = US_IP, .prefix = 24, .msl_ms = MSL_MS, .ack_burst = 1 };
 	struct stack_env env = { .ctx = NULL, .emit = fz_emit, .rand = fz_rand, .trace = fz_trace };
 
 	memset(G.t, 0, sizeof G.t);
