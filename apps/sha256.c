@@ -169,13 +169,32 @@ void prng_init(struct prng *p, uint64_t seed)
 	p->left = 0;
 }
 
-/* Byte by byte, low byte of each word first, so the stream is the same on any
- * host and however it is cut. */
+/* Low byte of each word first, so the stream is the same on any host and however
+ * it is cut: the rest of the current word, then whole words, then a part of one. */
 void prng_fill(struct prng *p, void *buf, size_t len)
 {
 	uint8_t *b = buf;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	for (; i < len && p->left; i++) {
+		b[i] = (uint8_t)p->word;
+		p->word >>= 8;
+		p->left--;
+	}
+	if (i + 8 <= len) {
+		struct prng q = *p;            /* a local copy: stores to b cannot touch it */
+
+		for (; i + 8 <= len; i += 8) {
+			uint64_t w = prng_next(&q);
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			w = __builtin_bswap64(w);      /* low byte first */
+#endif
+			memcpy(b + i, &w, 8);
+		}
+		*p = q;
+	}
+	for (; i < len; i++) {
 		if (!p->left) {
 			p->word = prng_next(p);
 			p->left = 8;
